@@ -1,0 +1,1664 @@
+//! The planner: from the three trees and a `Synchronize` request to an ordered plan.
+//!
+//! [`plan`] is a pure function. It walks the cache and the remote listing of the requested
+//! subtrees together (one merge-join over two sorted slices: O(items), with work and memory only
+//! for items that need something), classifies each item, decides what to do with it — copy a
+//! one-sided change, fill a sparse file, record a converged state, resolve or log a conflict —
+//! and then makes the whole plan consistent and safe:
+//!
+//! - a creation whose parent will not exist on that side is *blocked* (nothing is lost: the
+//!   item keeps its changes and is tried again next time);
+//! - a directory deletion whose side keeps any descendant is *blocked* (no recursive delete
+//!   ever removes something the plan did not decide to remove);
+//! - deletions run first, children before parents; everything else runs after, parents before
+//!   children;
+//! - a plan that would delete more than a configurable share of the cached items, or that sees
+//!   an empty share where the originals had items, is refused unless the caller allows it.
+//!
+//! Conflicts are resolved by the caller's per-path answers (a conflict handler's, gathered by
+//! the executor), else by the CR_* policy of the request, else they go to the conflict store and
+//! neither side is touched.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use unicode_normalization::UnicodeNormalization;
+
+use crate::classify::{Classification, Disposition, Observed, classify};
+use crate::model::{
+    CacheEntry, CacheTree, CaseRule, ItemKind, Meta, Millis, PinSources, Pins, Presence,
+    RemoteEntry, RemoteTree, ShareState, Version, subtree_range,
+};
+use crate::path::{ItemPath, PathError, check_bare_name, cmp_paths, is_self_or_descendant};
+use crate::win::{
+    ChangeDetails, ConflictPolicy, ConflictResolve, StateKnown, SyncControl, SyncControlFlags,
+    SyncOperation, SyncState,
+};
+
+/// A conflict handler's answer for one path (IOfflineFilesSyncConflictHandler::ResolveConflict).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerAnswer {
+    /// The resolution.
+    pub resolution: ConflictResolve,
+    /// For KEEPALLCHANGES: the bare file name of the extra copy; `None` for the default
+    /// `name (conflict N).ext`.
+    pub new_name: Option<String>,
+}
+
+impl HandlerAnswer {
+    /// An answer without a new name.
+    pub fn new(resolution: ConflictResolve) -> Self {
+        HandlerAnswer {
+            resolution,
+            new_name: None,
+        }
+    }
+}
+
+/// The mass-deletion safety valve (rclone's `--max-delete`, Unison's `confirmbigdel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeleteGuard {
+    /// A plan deleting more than this percentage of the share's cached items on either side is
+    /// refused.
+    pub max_percent: u8,
+    /// Plans deleting fewer items than this are never refused by the percentage rule, so that
+    /// deleting the one file of a one-file cache is not a "mass" deletion. The empty-listing
+    /// rule has no such floor.
+    pub min_deletes: usize,
+    /// The caller confirmed this sync's deletions: no refusal.
+    pub allow: bool,
+}
+
+impl Default for DeleteGuard {
+    fn default() -> Self {
+        DeleteGuard {
+            max_percent: 50,
+            min_deletes: 5,
+            allow: false,
+        }
+    }
+}
+
+/// A `Synchronize` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncRequest {
+    /// Paths to sync: each with its subtree. The root syncs the whole share's cache.
+    pub paths: Vec<ItemPath>,
+    /// dwSyncControl: direction, sparse filling, pinning of new files, conflict policy.
+    pub control: SyncControl,
+    /// Conflict handler answers by path; they override the CR_* policy.
+    pub answers: BTreeMap<ItemPath, HandlerAnswer>,
+    /// The mass-deletion valve.
+    pub guard: DeleteGuard,
+    /// Treat every original as invalid (the cache's merge base is known to be lost): merge,
+    /// never delete. Also implied by an epoch change of the server.
+    pub force_merge: bool,
+    /// The current time, stamped on conflict records.
+    pub now: Millis,
+}
+
+impl SyncRequest {
+    /// A request for `paths` with `control`, default guard and no handler answers.
+    pub fn new(paths: Vec<ItemPath>, control: SyncControl, now: Millis) -> Self {
+        SyncRequest {
+            paths,
+            control,
+            answers: BTreeMap::new(),
+            guard: DeleteGuard::default(),
+            force_merge: false,
+            now,
+        }
+    }
+}
+
+/// Everything the planner reads about one share.
+#[derive(Debug, Clone, Copy)]
+pub struct ShareView<'a> {
+    /// The share and its cache-side state (case rule, epoch).
+    pub share: &'a ShareState,
+    /// The cache's items of the share.
+    pub cache: &'a CacheTree,
+    /// The share's listing.
+    pub remote: &'a RemoteTree,
+    /// Paths that have a record in the conflict store.
+    pub conflicts: &'a [ItemPath],
+}
+
+/// A side of the sync.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    /// The cache.
+    Local,
+    /// The share.
+    Remote,
+}
+
+impl std::fmt::Display for Side {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Side::Local => "the cache",
+            Side::Remote => "the server",
+        })
+    }
+}
+
+/// A condition a server write must meet, checked by the server (If-Match / If-None-Match).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Precondition {
+    /// The item must not exist (If-None-Match: *).
+    MustNotExist,
+    /// The item must still have this version (If-Match).
+    Version(Version),
+}
+
+/// One concrete step of a plan. Every step that overwrites or deletes carries what it expects
+/// to find, so the executor can refuse when the item changed after the listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Upload the local content of `path` to the server. Afterwards the server's answer is the
+    /// item's new original.
+    Upload {
+        /// The item.
+        path: ItemPath,
+        /// What the server must hold before the write.
+        precondition: Precondition,
+    },
+    /// Create the directory `path` on the server (MKCOL).
+    MakeRemoteDir {
+        /// The directory.
+        path: ItemPath,
+    },
+    /// Send the local attributes and times of `path` to the server.
+    PushMeta {
+        /// The item.
+        path: ItemPath,
+        /// The server version the change applies to.
+        expected: Version,
+    },
+    /// Delete `path` on the server. For a directory, the plan deletes every descendant first.
+    DeleteRemote {
+        /// The item.
+        path: ItemPath,
+        /// The version it must still have.
+        expected: Version,
+    },
+    /// Rename `from` to `to` on the server (MOVE, no overwrite).
+    MoveRemote {
+        /// The item.
+        from: ItemPath,
+        /// Its new path (must not exist).
+        to: ItemPath,
+        /// The version it must still have.
+        expected: Version,
+    },
+    /// Download the server copy of a file into the cache; on success `meta` (with the
+    /// downloaded version) becomes the original and the copy is full. It replaces whatever
+    /// the cache holds at `path` (content, a ghost, a tombstone, or a directory the plan has
+    /// emptied first) in one atomic write.
+    Download {
+        /// The item.
+        path: ItemPath,
+        /// The server copy as listed.
+        meta: Meta,
+        /// The version it must still have; `None` right after a server-side move.
+        expected: Option<Version>,
+    },
+    /// Create the directory `path` in the cache, in sync with `meta`, replacing a file, ghost
+    /// or tombstone at `path` in one atomic write (tombstones below it stay valid).
+    MakeLocalDir {
+        /// The directory.
+        path: ItemPath,
+        /// The server copy.
+        meta: Meta,
+    },
+    /// Record `meta` as the item's original and its local metadata, clearing its offline
+    /// changes: for a directory changed on the server, a converged item (same content both
+    /// sides) or a ghost. A sparse directory becomes full; a ghost stays a ghost.
+    AdoptRemote {
+        /// The item.
+        path: ItemPath,
+        /// The server copy.
+        meta: Meta,
+    },
+    /// Remove `path` from the cache (not from the server). For a directory, the plan removes
+    /// every descendant first.
+    DeleteLocal {
+        /// The item.
+        path: ItemPath,
+    },
+    /// Rename the cached item `from` to `to` (which must not exist), as a copy created offline
+    /// with no original; used to keep both versions of a conflict.
+    MoveLocal {
+        /// The item.
+        from: ItemPath,
+        /// Its new path.
+        to: ItemPath,
+    },
+    /// Add pin sources to a cached item.
+    Pin {
+        /// The item.
+        path: ItemPath,
+        /// The pins to add.
+        pins: Pins,
+    },
+}
+
+impl Action {
+    /// The side this step writes to.
+    pub fn side(&self) -> Side {
+        match self {
+            Action::Upload { .. }
+            | Action::MakeRemoteDir { .. }
+            | Action::PushMeta { .. }
+            | Action::DeleteRemote { .. }
+            | Action::MoveRemote { .. } => Side::Remote,
+            Action::Download { .. }
+            | Action::MakeLocalDir { .. }
+            | Action::AdoptRemote { .. }
+            | Action::DeleteLocal { .. }
+            | Action::MoveLocal { .. }
+            | Action::Pin { .. } => Side::Local,
+        }
+    }
+
+    /// The path this step targets (the destination of a move).
+    pub fn path(&self) -> &ItemPath {
+        match self {
+            Action::Upload { path, .. }
+            | Action::MakeRemoteDir { path }
+            | Action::PushMeta { path, .. }
+            | Action::DeleteRemote { path, .. }
+            | Action::Download { path, .. }
+            | Action::MakeLocalDir { path, .. }
+            | Action::AdoptRemote { path, .. }
+            | Action::DeleteLocal { path }
+            | Action::Pin { path, .. } => path,
+            Action::MoveRemote { to, .. } | Action::MoveLocal { to, .. } => to,
+        }
+    }
+
+    fn is_delete(&self) -> bool {
+        matches!(self, Action::DeleteRemote { .. } | Action::DeleteLocal { .. })
+    }
+}
+
+/// A step and the Windows operation it reports as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Op {
+    /// The OFFLINEFILES_SYNC_OPERATION for progress and error info.
+    pub operation: SyncOperation,
+    /// The step.
+    pub action: Action,
+}
+
+/// Why a resolution could not be applied to an item.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResolutionError {
+    /// KEEPALLCHANGES in a state where it is not defined.
+    #[error(
+        "KEEPALLCHANGES is only valid where both copies exist and one is a file (states 1, 3, 4, 7, 8, 9, 10, 12, 13, 14, 22, 23, 26, 27); this item is in state {state} ({name}): answer KEEPLOCAL, KEEPREMOTE, KEEPLATEST, LOG or SKIP",
+        state = u32::from(*.state), name = .state.name()
+    )]
+    KeepAllChangesNotAllowed {
+        /// The item's state.
+        state: SyncState,
+    },
+    /// The handler's new name was not a bare file name.
+    #[error("the conflict handler's new name is invalid: {0}")]
+    BadNewName(PathError),
+    /// The handler's new name is taken.
+    #[error("the conflict handler's new name {name:?} already exists in that folder: choose a free name")]
+    NameTaken {
+        /// The name.
+        name: String,
+    },
+    /// The handler answered the NUMCODES sentinel.
+    #[error("OFFLINEFILES_SYNC_CONFLICT_RESOLVE_NUMCODES (8) is a sentinel, not a resolution: answer 0 to 7")]
+    Sentinel,
+}
+
+/// Why an item was not synced now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BlockReason {
+    /// Its parent directory will not exist on that side (it is in conflict, or was not created).
+    ParentMissing(Side),
+    /// A directory to delete still holds items on that side that the plan keeps.
+    NotEmpty(Side),
+}
+
+/// What the plan does with an item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A one-sided change, a fill or a converged state: `ops` carry it out.
+    Sync,
+    /// A conflict resolved by a handler answer or the request's policy; `ops` carry it out.
+    Resolved(ConflictResolve),
+    /// A conflict recorded in the conflict store; neither side is touched.
+    Logged,
+    /// A conflict the handler chose to skip (no record).
+    Skipped,
+    /// The handler answered CONFLICT_ABORT: the sync stops before this item.
+    Abort,
+    /// Could not be done now; tried again on the next sync.
+    Blocked(BlockReason),
+    /// The handler's answer could not be applied.
+    Rejected(ResolutionError),
+    /// A requested path that is not in the cache.
+    NotCached,
+}
+
+/// One item of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedItem {
+    /// The item.
+    pub path: ItemPath,
+    /// Its classification.
+    pub class: Classification,
+    /// What the plan does with it.
+    pub outcome: Outcome,
+    /// The steps, in order.
+    pub ops: Vec<Op>,
+}
+
+/// Metadata of one copy in a conflict record (IOfflineFilesSyncErrorItemInfo).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyInfo {
+    /// Kind.
+    pub kind: ItemKind,
+    /// Size in bytes.
+    pub size: u64,
+    /// Last change time.
+    pub modified: Millis,
+    /// Attribute bits.
+    pub attributes: u32,
+    /// Server version, for the remote and original copies.
+    pub version: Option<Version>,
+}
+
+impl CopyInfo {
+    fn of_meta(m: &Meta) -> Self {
+        CopyInfo {
+            kind: m.kind,
+            size: m.size,
+            modified: m.modified,
+            attributes: m.attributes,
+            version: Some(m.version.clone()),
+        }
+    }
+}
+
+/// A conflict store record (our Sync Center's "Sync Conflicts").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConflictRecord {
+    /// The item.
+    pub path: ItemPath,
+    /// When the conflict was (last) detected.
+    pub detected: Millis,
+    /// Its sync state.
+    pub state: SyncState,
+    /// What changed on each side.
+    pub changes: ChangeDetails,
+    /// The local copy, if any.
+    pub local: Option<CopyInfo>,
+    /// The server copy, if any.
+    pub remote: Option<CopyInfo>,
+    /// The original, if any.
+    pub original: Option<CopyInfo>,
+}
+
+/// A change to the conflict store (with the SyncConflictRecAdded / Updated / Removed events).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConflictChange {
+    /// A new conflict.
+    Added(ConflictRecord),
+    /// A conflict seen again: its record is refreshed.
+    Updated(ConflictRecord),
+    /// A recorded conflict that is gone.
+    Removed(ItemPath),
+}
+
+/// An ordered plan for one share.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Plan {
+    /// Items in execution order.
+    pub items: Vec<PlannedItem>,
+    /// Changes to the conflict store.
+    pub conflicts: Vec<ConflictChange>,
+    /// The cache's originals were not a valid merge base (server epoch changed): this plan
+    /// covers the whole share, merges, and deletes nothing.
+    pub merge: bool,
+    /// In a merge, the items whose original the plan's steps do not replace: their originals
+    /// come from the old epoch and must be cleared (they become items with no original) before
+    /// the executor records the listing's epoch as the cache's. Empty outside merges.
+    pub forget_originals: Vec<ItemPath>,
+}
+
+impl Plan {
+    /// All steps in execution order.
+    pub fn ops(&self) -> impl Iterator<Item = &Op> {
+        self.items.iter().flat_map(|i| i.ops.iter())
+    }
+
+    /// True if the plan changes nothing on either side (it may still refresh conflict records).
+    pub fn is_noop(&self) -> bool {
+        self.ops().next().is_none()
+            && self.forget_originals.is_empty()
+            && self
+                .conflicts
+                .iter()
+                .all(|c| matches!(c, ConflictChange::Updated(_)))
+    }
+
+    /// The item for `path`.
+    pub fn item(&self, path: &ItemPath) -> Option<&PlannedItem> {
+        self.items.iter().find(|i| &i.path == path)
+    }
+}
+
+/// Why no plan could be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlanError {
+    /// Too many deletions.
+    #[error(
+        "this sync would delete {deletes} of the {cached} cached items on {side} ({percent}%, more than the {max_percent}% limit); nothing was changed. If these deletions are intended, sync again allowing deletions for this sync"
+    )]
+    MassDeletion {
+        /// The side.
+        side: Side,
+        /// How many items would go.
+        deletes: usize,
+        /// How many items the cache holds for the share.
+        cached: usize,
+        /// deletes / cached, in percent.
+        percent: usize,
+        /// The limit.
+        max_percent: u8,
+    },
+    /// The share listed nothing although the cache has synced items.
+    #[error(
+        "the server listed no items in the share although {cached} cached items were synced with it before; nothing was changed. If the share really was emptied, sync again allowing deletions for this sync"
+    )]
+    EmptyRemoteListing {
+        /// Cached items with an original.
+        cached: usize,
+    },
+}
+
+/// Makes the plan for one share. See the module doc.
+pub fn plan(view: &ShareView<'_>, req: &SyncRequest) -> Result<Plan, PlanError> {
+    let mut planner = Planner::new(view, req);
+    planner.walk();
+    planner.pin_link_targets();
+    if view.share.share.case == CaseRule::Insensitive {
+        planner.find_name_collisions();
+    }
+    planner.finish()
+}
+
+struct Planner<'a> {
+    view: &'a ShareView<'a>,
+    req: &'a SyncRequest,
+    merge: bool,
+    items: Vec<PlannedItem>,
+    /// Directories pinned by this plan (path, pins), in path order.
+    new_dirs: Vec<(ItemPath, Pins)>,
+    /// Paths present on one side only (for case-insensitive collision checks).
+    one_sided: Vec<ItemPath>,
+    /// Names given to keep-both copies by this plan.
+    taken_names: HashSet<ItemPath>,
+}
+
+fn op(operation: SyncOperation, action: Action) -> Op {
+    Op { operation, action }
+}
+
+impl<'a> Planner<'a> {
+    fn new(view: &'a ShareView<'a>, req: &'a SyncRequest) -> Self {
+        let epoch_changed = match (&view.share.epoch, view.remote.epoch()) {
+            (Some(a), Some(b)) => a != b,
+            _ => false,
+        };
+        Planner {
+            view,
+            req,
+            merge: req.force_merge || epoch_changed,
+            items: Vec::new(),
+            new_dirs: Vec::new(),
+            one_sided: Vec::new(),
+            taken_names: HashSet::new(),
+        }
+    }
+
+    fn control(&self) -> SyncControl {
+        self.req.control
+    }
+
+    /// The requested subtrees, with nested and repeated paths dropped. A merge always covers the
+    /// whole share: the cache's originals are invalid everywhere, not only below the paths.
+    fn scopes(&self) -> Vec<ItemPath> {
+        if self.merge {
+            return vec![ItemPath::root()];
+        }
+        let mut scopes: Vec<&ItemPath> = self.req.paths.iter().collect();
+        scopes.sort();
+        scopes.dedup();
+        let mut kept: Vec<ItemPath> = Vec::new();
+        for s in scopes {
+            if kept.last().is_some_and(|k| s.is_self_or_descendant_of(k)) {
+                continue;
+            }
+            kept.push(s.clone());
+        }
+        kept
+    }
+
+    fn walk(&mut self) {
+        let view = self.view;
+        for scope in self.scopes() {
+            let scope = &scope;
+            let (ca, cb) = subtree_range(view.cache.entries(), scope.as_str(), |e| e.path.as_str());
+            let (ra, rb) =
+                subtree_range(view.remote.entries(), scope.as_str(), |e| e.path.as_str());
+            if !scope.is_root() && (ca == cb || view.cache.entries()[ca].path != *scope) {
+                self.items.push(PlannedItem {
+                    path: scope.clone(),
+                    class: classify(&Observed::default()),
+                    outcome: Outcome::NotCached,
+                    ops: Vec::new(),
+                });
+                continue;
+            }
+            self.join(&view.cache.entries()[ca..cb], &view.remote.entries()[ra..rb]);
+        }
+    }
+
+    /// Merge-joins the cache and the listing of one subtree.
+    fn join(&mut self, cache: &'a [CacheEntry], remote: &'a [RemoteEntry]) {
+        let skip_suspended = self
+            .control()
+            .flags
+            .contains(SyncControlFlags::SKIPSUSPENDEDDIRS);
+        let collect_one_sided = self.view.share.share.case == CaseRule::Insensitive;
+        let (mut i, mut j) = (0, 0);
+        let mut skipping: Option<&'a ItemPath> = None;
+        while i < cache.len() || j < remote.len() {
+            let ord = match (cache.get(i), remote.get(j)) {
+                (Some(c), Some(r)) => cmp_paths(c.path.as_str(), r.path.as_str()),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, _) => std::cmp::Ordering::Greater,
+            };
+            let c = if ord.is_le() { cache.get(i) } else { None };
+            let r = if ord.is_ge() { remote.get(j) } else { None };
+            i += usize::from(c.is_some());
+            j += usize::from(r.is_some());
+            let path = match (c, r) {
+                (Some(c), _) => &c.path,
+                (None, Some(r)) => &r.path,
+                (None, None) => unreachable!("the loop runs while one side has entries"),
+            };
+            if let Some(root) = skipping {
+                if path.is_self_or_descendant_of(root) {
+                    continue;
+                }
+                skipping = None;
+            }
+            if skip_suspended && c.is_some_and(|c| c.suspended) {
+                skipping = Some(path);
+                continue;
+            }
+            if collect_one_sided && (c.is_none() || r.is_none()) {
+                self.one_sided.push(path.clone());
+            }
+            match c {
+                Some(c) => {
+                    if !self.is_trivially_in_sync(c, r) {
+                        self.item(c, r);
+                    }
+                }
+                None => {
+                    if let Some(r) = r {
+                        self.remote_only(r);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The fast path for the common case: a fully cached, unchanged item whose server copy has
+    /// the original's version.
+    fn is_trivially_in_sync(&self, c: &CacheEntry, r: Option<&RemoteEntry>) -> bool {
+        !self.merge
+            && c.local.presence == Presence::Full
+            && c.local.changes.is_empty()
+            && match (&c.original, r) {
+                (Some(o), Some(r)) => {
+                    o.version == r.meta.version
+                        && o.kind.same_shape(r.meta.kind)
+                        && c.local.kind.same_shape(o.kind)
+                }
+                _ => false,
+            }
+    }
+
+    fn observe(&self, c: Option<&'a CacheEntry>, r: Option<&'a RemoteEntry>) -> Observed<'a> {
+        let mut obs = Observed {
+            original: c.and_then(|c| c.original.as_ref()),
+            local: c.map(|c| &c.local),
+            remote: r.map(|r| &r.meta),
+            merge: self.merge,
+            local_subtree_dirty: false,
+            remote_subtree_changed: false,
+        };
+        let local_live_dir = c.is_some_and(|c| c.exists_locally() && c.kind().is_dir());
+        let remote_dir = r.is_some_and(|r| r.meta.kind.is_dir());
+        let path = c.map(|c| &c.path).or(r.map(|r| &r.path));
+        let Some(path) = path else { return obs };
+        if local_live_dir && !remote_dir {
+            obs.local_subtree_dirty = self.local_subtree_dirty(path);
+        }
+        let local_gone_or_file =
+            c.is_some_and(|c| c.local.is_deleted() || (c.exists_locally() && !c.kind().is_dir()));
+        if remote_dir && local_gone_or_file {
+            obs.remote_subtree_changed = self.remote_subtree_changed(path);
+        }
+        obs
+    }
+
+    fn local_subtree_dirty(&self, dir: &ItemPath) -> bool {
+        self.view.cache.subtree(dir)[1..]
+            .iter()
+            .any(|e| e.exists_locally() && !e.local.changes.is_empty())
+    }
+
+    fn remote_subtree_changed(&self, dir: &ItemPath) -> bool {
+        self.view.remote.subtree(dir)[1..].iter().any(|r| {
+            match self.view.cache.get(&r.path).and_then(|c| c.original.as_ref()) {
+                Some(o) => o.version != r.meta.version || !o.kind.same_shape(r.meta.kind),
+                None => true,
+            }
+        })
+    }
+
+    fn item(&mut self, c: &'a CacheEntry, r: Option<&'a RemoteEntry>) {
+        let obs = self.observe(Some(c), r);
+        let class = classify(&obs);
+        let flags = self.control();
+        let remote = r.map(|r| &r.meta);
+        let (outcome, ops) = match class.disposition {
+            Disposition::InSync => return,
+            Disposition::Hold => (Outcome::Sync, Vec::new()),
+            Disposition::Fill => {
+                if !flags.fills_sparse() {
+                    return;
+                }
+                (Outcome::Sync, pull_ops(c, remote))
+            }
+            Disposition::Push => {
+                if !flags.syncs_out() {
+                    return;
+                }
+                let new_file = remote.is_none()
+                    && !c.kind().is_dir()
+                    && (self.merge || c.original.is_none());
+                if new_file && flags.flags.contains(SyncControlFlags::NONEWFILESOUT) {
+                    return;
+                }
+                (Outcome::Sync, push_ops(c, remote))
+            }
+            Disposition::Pull => {
+                if !flags.syncs_in() {
+                    return;
+                }
+                (Outcome::Sync, pull_ops(c, remote))
+            }
+            Disposition::Converged => {
+                if !flags.syncs_in() && !flags.syncs_out() {
+                    return;
+                }
+                let ops = match remote {
+                    Some(m) => vec![op(
+                        SyncOperation::SyncToClient,
+                        Action::AdoptRemote {
+                            path: c.path.clone(),
+                            meta: m.clone(),
+                        },
+                    )],
+                    None => vec![op(
+                        SyncOperation::DeleteClientCopy,
+                        Action::DeleteLocal {
+                            path: c.path.clone(),
+                        },
+                    )],
+                };
+                (Outcome::Sync, ops)
+            }
+            Disposition::Conflict => {
+                if !flags.syncs_in() && !flags.syncs_out() {
+                    return;
+                }
+                self.resolve(c, remote, &class)
+            }
+        };
+        self.items.push(PlannedItem {
+            path: c.path.clone(),
+            class,
+            outcome,
+            ops,
+        });
+    }
+
+    /// Decides a conflict: the handler's answer, else the request's policy, else the store.
+    fn resolve(
+        &mut self,
+        c: &'a CacheEntry,
+        remote: Option<&'a Meta>,
+        class: &Classification,
+    ) -> (Outcome, Vec<Op>) {
+        let answer = self.req.answers.get(&c.path);
+        let mut resolution = match answer.map(|a| a.resolution) {
+            // NONE leaves the conflict to "other handlers": the request's policy.
+            Some(ConflictResolve::None) | None => match self.control().policy {
+                ConflictPolicy::Default => ConflictResolve::Log,
+                ConflictPolicy::KeepLocal => ConflictResolve::KeepLocal,
+                ConflictPolicy::KeepRemote => ConflictResolve::KeepRemote,
+                ConflictPolicy::KeepLatest => ConflictResolve::KeepLatest,
+            },
+            Some(other) => other,
+        };
+        if resolution == ConflictResolve::KeepLatest {
+            resolution = keep_latest(c, remote);
+        }
+        match resolution {
+            ConflictResolve::KeepLocal => (Outcome::Resolved(resolution), push_ops(c, remote)),
+            ConflictResolve::KeepRemote => (Outcome::Resolved(resolution), pull_ops(c, remote)),
+            ConflictResolve::KeepAllChanges => {
+                if !class.state.keep_all_changes_allowed() {
+                    let e = ResolutionError::KeepAllChangesNotAllowed { state: class.state };
+                    return (Outcome::Rejected(e), Vec::new());
+                }
+                let Some(remote) = remote else {
+                    unreachable!("every KEEPALLCHANGES state has a server copy")
+                };
+                let new_name = answer.and_then(|a| a.new_name.as_deref());
+                match self.keep_both_ops(c, remote, new_name) {
+                    Ok(ops) => (Outcome::Resolved(resolution), ops),
+                    Err(e) => (Outcome::Rejected(e), Vec::new()),
+                }
+            }
+            ConflictResolve::Log | ConflictResolve::KeepLatest | ConflictResolve::None => {
+                (Outcome::Logged, Vec::new())
+            }
+            ConflictResolve::Skip => (Outcome::Skipped, Vec::new()),
+            ConflictResolve::Abort => (Outcome::Abort, Vec::new()),
+            ConflictResolve::NumCodes => (Outcome::Rejected(ResolutionError::Sentinel), Vec::new()),
+        }
+    }
+
+    /// KEEPALLCHANGES: the file side is given a new name on both sides, so both versions
+    /// survive everywhere (the renamed copy is uploaded too, unlike clients whose conflict
+    /// copies stay on one device).
+    fn keep_both_ops(
+        &mut self,
+        c: &'a CacheEntry,
+        remote: &'a Meta,
+        new_name: Option<&str>,
+    ) -> Result<Vec<Op>, ResolutionError> {
+        let to = match new_name {
+            Some(name) => {
+                check_bare_name(name).map_err(ResolutionError::BadNewName)?;
+                let to = c
+                    .path
+                    .with_name(name)
+                    .map_err(ResolutionError::BadNewName)?;
+                if self.name_taken(&to) {
+                    return Err(ResolutionError::NameTaken { name: name.into() });
+                }
+                to
+            }
+            None => self.free_conflict_name(&c.path),
+        };
+        self.taken_names.insert(to.clone());
+        let path = c.path.clone();
+        let ops = if !c.kind().is_dir() {
+            // The local file moves aside and is uploaded; the server copy takes its place.
+            let mut ops = vec![
+                op(
+                    SyncOperation::CreateCopyOnClient,
+                    Action::MoveLocal {
+                        from: path.clone(),
+                        to: to.clone(),
+                    },
+                ),
+                op(
+                    SyncOperation::CreateCopyOnServer,
+                    Action::Upload {
+                        path: to,
+                        precondition: Precondition::MustNotExist,
+                    },
+                ),
+            ];
+            ops.push(if remote.kind.is_dir() {
+                op(
+                    SyncOperation::CreateCopyOnClient,
+                    Action::MakeLocalDir {
+                        path,
+                        meta: remote.clone(),
+                    },
+                )
+            } else {
+                op(
+                    SyncOperation::CreateCopyOnClient,
+                    Action::Download {
+                        path,
+                        meta: remote.clone(),
+                        expected: Some(remote.version.clone()),
+                    },
+                )
+            });
+            ops
+        } else {
+            // A local directory against a server file: the server file moves aside and is
+            // downloaded; the directory is created on the server.
+            vec![
+                op(
+                    SyncOperation::CreateCopyOnServer,
+                    Action::MoveRemote {
+                        from: path.clone(),
+                        to: to.clone(),
+                        expected: remote.version.clone(),
+                    },
+                ),
+                op(
+                    SyncOperation::CreateCopyOnServer,
+                    Action::MakeRemoteDir { path },
+                ),
+                op(
+                    SyncOperation::CreateCopyOnClient,
+                    Action::Download {
+                        path: to,
+                        meta: remote.clone(),
+                        expected: None,
+                    },
+                ),
+            ]
+        };
+        Ok(ops)
+    }
+
+    fn name_taken(&self, path: &ItemPath) -> bool {
+        self.view.cache.get(path).is_some()
+            || self.view.remote.get(path).is_some()
+            || self.taken_names.contains(path)
+    }
+
+    /// `name (conflict N).ext` with the smallest N free in the folder.
+    fn free_conflict_name(&self, path: &ItemPath) -> ItemPath {
+        let name = path.name();
+        let (stem, ext) = match name.rfind('.') {
+            Some(dot) if dot > 0 => (&name[..dot], &name[dot..]),
+            _ => (name, ""),
+        };
+        (1u64..)
+            .map(|n| {
+                path.with_name(&format!("{stem} (conflict {n}){ext}"))
+                    .expect("a conflict name built from a valid name is valid")
+            })
+            .find(|candidate| !self.name_taken(candidate))
+            .expect("some conflict number is free")
+    }
+
+    /// A server item the cache does not have: brought in only as a new child of a directory
+    /// pinned with inheritance, on SYNCIN with PINNEWFILES.
+    fn remote_only(&mut self, r: &'a RemoteEntry) {
+        let flags = self.control().flags;
+        if !(self.control().syncs_in() && flags.contains(SyncControlFlags::PINNEWFILES)) {
+            return;
+        }
+        let Some(parent_pins) = self.inherited_pins(&r.path) else {
+            return;
+        };
+        let requested = requested_pin_sources(flags);
+        let sources = if requested.is_empty() {
+            parent_pins
+        } else {
+            parent_pins & requested
+        };
+        if sources.is_empty() {
+            return;
+        }
+        let pins = if r.meta.kind.is_dir() {
+            Pins::inheriting(sources)
+        } else {
+            Pins::pinned(sources)
+        };
+        if r.meta.kind.is_dir() {
+            self.new_dirs.push((r.path.clone(), pins));
+        }
+        let obs = self.observe(None, Some(r));
+        let class = classify(&obs);
+        let mut ops = pull_ops_new(&r.path, &r.meta);
+        ops.push(op(
+            SyncOperation::Pin,
+            Action::Pin {
+                path: r.path.clone(),
+                pins,
+            },
+        ));
+        self.items.push(PlannedItem {
+            path: r.path.clone(),
+            class,
+            outcome: Outcome::Sync,
+            ops,
+        });
+    }
+
+    /// The pin sources a new child of `path`'s parent inherits, if the parent is a cached
+    /// directory (or one this plan pins) whose pin inherits.
+    fn inherited_pins(&mut self, path: &ItemPath) -> Option<PinSources> {
+        let parent = path.parent_str()?;
+        if parent.is_empty() {
+            return None;
+        }
+        while let Some((top, _)) = self.new_dirs.last() {
+            if is_self_or_descendant(parent, top.as_str()) {
+                break;
+            }
+            self.new_dirs.pop();
+        }
+        if let Some((top, pins)) = self.new_dirs.last()
+            && top.as_str() == parent
+        {
+            return Some(pins.inherit);
+        }
+        let idx = self.view.cache.index_of(parent)?;
+        let entry = &self.view.cache.entries()[idx];
+        let inherit = entry.pins.inherit;
+        (entry.exists_locally() && entry.kind().is_dir() && !inherit.is_empty()).then_some(inherit)
+    }
+
+    /// PINLINKTARGETS (with PINNEWFILES): a pinned link pins its target when that is a file,
+    /// never a directory.
+    fn pin_link_targets(&mut self) {
+        let flags = self.control().flags;
+        if !(self.control().syncs_in()
+            && flags.contains(SyncControlFlags::PINNEWFILES | SyncControlFlags::PINLINKTARGETS))
+        {
+            return;
+        }
+        let view = self.view;
+        let mut links: Vec<(ItemPath, PinSources)> = Vec::new();
+        for scope in self.scopes() {
+            for e in view.cache.subtree(&scope) {
+                if e.kind() == ItemKind::Link && e.exists_locally() && e.pins.is_pinned()
+                    && let Some(t) = &e.local.link_target
+                {
+                    links.push(((**t).clone(), e.pins.sources));
+                }
+            }
+        }
+        for item in &self.items {
+            for o in &item.ops {
+                if let Action::Pin { path, pins } = &o.action
+                    && let Some(r) = view.remote.get(path)
+                    && r.meta.kind == ItemKind::Link
+                    && let Some(t) = &r.meta.link_target
+                {
+                    links.push(((**t).clone(), pins.sources));
+                }
+            }
+        }
+        let mut index: HashMap<ItemPath, usize> = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, it)| (it.path.clone(), i))
+            .collect();
+        for (target, sources) in links {
+            let Some(r) = view.remote.get(&target) else { continue };
+            if r.meta.kind.is_dir() {
+                continue;
+            }
+            let cached = view.cache.get(&target);
+            if cached.is_some_and(|c| c.pins.sources.contains(sources)) {
+                continue;
+            }
+            let pin = op(
+                SyncOperation::Pin,
+                Action::Pin {
+                    path: target.clone(),
+                    pins: Pins::pinned(sources),
+                },
+            );
+            if let Some(&i) = index.get(&target) {
+                let it = &mut self.items[i];
+                if !it.ops.iter().any(|o| o.action.is_delete()) {
+                    it.ops.push(pin);
+                }
+                continue;
+            }
+            let c = cached.filter(|c| c.exists_locally());
+            let obs = self.observe(cached, Some(r));
+            let mut ops = match c {
+                Some(c) if c.local.presence == Presence::Full => Vec::new(),
+                Some(c) => pull_ops(c, Some(&r.meta)),
+                None if cached.is_some() => continue,
+                None => pull_ops_new(&target, &r.meta),
+            };
+            ops.push(pin);
+            index.insert(target.clone(), self.items.len());
+            self.items.push(PlannedItem {
+                path: target,
+                class: classify(&obs),
+                outcome: Outcome::Sync,
+                ops,
+            });
+        }
+    }
+
+    /// On a case-insensitive share, names that differ only in case or Unicode normalization
+    /// are one item on the server: a conflict of its own, never an overwrite.
+    fn find_name_collisions(&mut self) {
+        if self.one_sided.is_empty() {
+            return;
+        }
+        let view = self.view;
+        let parents: HashSet<&str> = self
+            .one_sided
+            .iter()
+            .filter_map(ItemPath::parent_str)
+            .collect();
+        // Canonical name of every child of an affected parent, on either side.
+        let mut groups: HashMap<(String, String), Vec<ItemPath>> = HashMap::new();
+        for parent in parents {
+            let mut add = |p: &ItemPath| {
+                let key = (parent.to_owned(), canonical_name(p.name()));
+                let group = groups.entry(key).or_default();
+                if !group.contains(p) {
+                    group.push(p.clone());
+                }
+            };
+            // A name deleted offline is on its way out on both sides: it collides with nothing.
+            let deleted_offline =
+                |p: &ItemPath| view.cache.get(p).is_some_and(|e| e.local.is_deleted());
+            for_each_child(view.cache.entries(), parent, |e| &e.path, |p| {
+                if !deleted_offline(p) {
+                    add(p);
+                }
+            });
+            for_each_child(view.remote.entries(), parent, |e| &e.path, |p| {
+                if !deleted_offline(p) {
+                    add(p);
+                }
+            });
+        }
+        // Only a name present on one side collides: an item both sides list under the same
+        // name is one both sides agree on, and its writes carry version preconditions.
+        let one_sided: HashSet<&ItemPath> = self.one_sided.iter().collect();
+        let colliding: HashSet<ItemPath> = groups
+            .into_values()
+            .filter(|g| g.len() > 1)
+            .flatten()
+            .filter(|p| one_sided.contains(p))
+            .collect();
+        if colliding.is_empty() {
+            return;
+        }
+        let mut present: HashSet<ItemPath> = HashSet::new();
+        for item in &mut self.items {
+            if colliding.contains(&item.path) {
+                item.class.state = SyncState::NameCollision;
+                item.outcome = Outcome::Logged;
+                item.ops.clear();
+                present.insert(item.path.clone());
+            }
+        }
+        // One-sided colliding paths the plan had no item for (a server-only name, say).
+        let mut extra: Vec<ItemPath> = self
+            .one_sided
+            .iter()
+            .filter(|p| colliding.contains(*p) && !present.contains(*p))
+            .cloned()
+            .collect();
+        extra.sort();
+        extra.dedup();
+        for path in extra {
+            let c = view.cache.get(&path);
+            let r = view.remote.get(&path);
+            let mut class = classify(&self.observe(c, r));
+            class.state = SyncState::NameCollision;
+            class.disposition = Disposition::Conflict;
+            self.items.push(PlannedItem {
+                path,
+                class,
+                outcome: Outcome::Logged,
+                ops: Vec::new(),
+            });
+        }
+    }
+
+    /// Orders, checks and guards the plan.
+    fn finish(mut self) -> Result<Plan, PlanError> {
+        let view = self.view;
+        self.items.sort_by(|a, b| a.path.cmp(&b.path));
+        self.block_non_empty_deletes();
+        self.block_orphan_creations();
+
+        // The mass-deletion valve.
+        if !self.req.guard.allow && !self.merge {
+            let covers_root = self.req.paths.iter().any(ItemPath::is_root);
+            let synced = view
+                .cache
+                .entries()
+                .iter()
+                .filter(|e| e.original.is_some())
+                .count();
+            if covers_root && view.remote.is_empty() && synced > 0 {
+                return Err(PlanError::EmptyRemoteListing { cached: synced });
+            }
+            let cached = view.cache.len();
+            for side in [Side::Local, Side::Remote] {
+                let deletes = self
+                    .items
+                    .iter()
+                    .flat_map(|i| &i.ops)
+                    .filter(|o| match &o.action {
+                        Action::DeleteRemote { .. } => side == Side::Remote,
+                        Action::DeleteLocal { path } => {
+                            side == Side::Local
+                                && view.cache.get(path).is_some_and(CacheEntry::exists_locally)
+                        }
+                        _ => false,
+                    })
+                    .count();
+                let guard = self.req.guard;
+                if deletes >= guard.min_deletes.max(1)
+                    && deletes * 100 > usize::from(guard.max_percent) * cached
+                {
+                    return Err(PlanError::MassDeletion {
+                        side,
+                        deletes,
+                        cached,
+                        percent: deletes * 100 / cached.max(1),
+                        max_percent: guard.max_percent,
+                    });
+                }
+            }
+        }
+
+        let scopes = self.scopes();
+        // Deletions first (children before parents), then the rest (parents before
+        // children). An abort answer cuts the plan at its item.
+        let (deletes, mut rest): (Vec<PlannedItem>, Vec<PlannedItem>) = self
+            .items
+            .into_iter()
+            .partition(|i| !i.ops.is_empty() && i.ops.iter().all(|o| o.action.is_delete()));
+        let mut items: Vec<PlannedItem> = deletes.into_iter().rev().collect();
+        items.append(&mut rest);
+        if let Some(abort) = items.iter().position(|i| i.outcome == Outcome::Abort) {
+            items.truncate(abort + 1);
+        }
+
+        let conflicts = conflict_changes(view, self.req, &items, &scopes);
+        let forget_originals = if self.merge {
+            let rebased: HashSet<&ItemPath> = items
+                .iter()
+                .filter(|i| !i.ops.is_empty())
+                .map(|i| &i.path)
+                .collect();
+            view.cache
+                .entries()
+                .iter()
+                .filter(|e| e.original.is_some() && !rebased.contains(&e.path))
+                .map(|e| e.path.clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Plan {
+            items,
+            conflicts,
+            merge: self.merge,
+            forget_originals,
+        })
+    }
+
+    /// A directory may only be deleted on a side if the plan deletes everything below it
+    /// there. Runs children first, so a kept child keeps every ancestor.
+    fn block_non_empty_deletes(&mut self) {
+        let view = self.view;
+        let mut deleted: HashMap<Side, Vec<ItemPath>> = HashMap::new();
+        for item in &self.items {
+            for o in &item.ops {
+                if o.action.is_delete() {
+                    deleted
+                        .entry(o.action.side())
+                        .or_default()
+                        .push(o.action.path().clone());
+                }
+            }
+        }
+        for list in deleted.values_mut() {
+            list.sort();
+        }
+        for idx in (0..self.items.len()).rev() {
+            let item = &self.items[idx];
+            let mut blocked = None;
+            for o in &item.ops {
+                let side = o.action.side();
+                let (is_dir_delete, path) = match &o.action {
+                    Action::DeleteRemote { path, .. } => (
+                        view.remote.get(path).is_some_and(|r| r.meta.kind.is_dir()),
+                        path,
+                    ),
+                    Action::DeleteLocal { path } => (
+                        view.cache.get(path).is_some_and(|c| c.kind().is_dir()),
+                        path,
+                    ),
+                    // A file replacing a cached directory.
+                    Action::Download { path, .. } => (
+                        view.cache
+                            .get(path)
+                            .is_some_and(|c| c.exists_locally() && c.kind().is_dir()),
+                        path,
+                    ),
+                    _ => continue,
+                };
+                if !is_dir_delete {
+                    continue;
+                }
+                let below = match side {
+                    Side::Remote => view.remote.subtree(path).len() - 1,
+                    Side::Local => view.cache.subtree(path).len() - 1,
+                };
+                let list = deleted.get(&side).map(Vec::as_slice).unwrap_or(&[]);
+                let (a, b) = subtree_range(list, path.as_str(), |p| p.as_str());
+                let deleted_below = list[a..b].iter().filter(|p| *p != path).count();
+                // Tombstones below a directory vanish with it only if the plan removes them.
+                if deleted_below < below {
+                    blocked = Some(BlockReason::NotEmpty(side));
+                }
+            }
+            if let Some(reason) = blocked {
+                let item = &mut self.items[idx];
+                for o in &item.ops {
+                    if o.action.is_delete() {
+                        let list = deleted.get_mut(&o.action.side()).expect("recorded above");
+                        if let Ok(k) = list.binary_search(o.action.path()) {
+                            list.remove(k);
+                        }
+                    }
+                }
+                item.ops.clear();
+                item.outcome = Outcome::Blocked(reason);
+            }
+        }
+    }
+
+    /// A creation may only happen where the parent will exist on that side. Runs parents
+    /// first, so a blocked directory blocks its subtree.
+    fn block_orphan_creations(&mut self) {
+        let view = self.view;
+        let mut gone: HashSet<(Side, ItemPath)> = HashSet::new();
+        let mut made: HashSet<(Side, ItemPath)> = HashSet::new();
+        for item in &self.items {
+            for o in &item.ops {
+                if o.action.is_delete() {
+                    gone.insert((o.action.side(), o.action.path().clone()));
+                }
+            }
+        }
+        for idx in 0..self.items.len() {
+            let item = &self.items[idx];
+            let mut blocked = None;
+            for o in &item.ops {
+                let creates = matches!(
+                    o.action,
+                    Action::Upload { .. }
+                        | Action::MakeRemoteDir { .. }
+                        | Action::MoveRemote { .. }
+                        | Action::Download { .. }
+                        | Action::MakeLocalDir { .. }
+                        | Action::MoveLocal { .. }
+                );
+                if !creates {
+                    continue;
+                }
+                let side = o.action.side();
+                let Some(parent) = o.action.path().parent() else {
+                    continue;
+                };
+                if parent.is_root() {
+                    continue;
+                }
+                let exists_now = match side {
+                    Side::Remote => view.remote.get(&parent).is_some_and(|r| r.meta.kind.is_dir()),
+                    Side::Local => view
+                        .cache
+                        .get(&parent)
+                        .is_some_and(|c| c.exists_locally() && c.kind().is_dir()),
+                };
+                let key = (side, parent);
+                let will_exist = made.contains(&key) || (exists_now && !gone.contains(&key));
+                if !will_exist {
+                    blocked = Some(BlockReason::ParentMissing(side));
+                }
+            }
+            let item = &mut self.items[idx];
+            if let Some(reason) = blocked {
+                item.ops.clear();
+                item.outcome = Outcome::Blocked(reason);
+                continue;
+            }
+            for o in &item.ops {
+                let made_dir = match &o.action {
+                    Action::MakeRemoteDir { path } => Some((Side::Remote, path.clone())),
+                    Action::MakeLocalDir { path, .. } => Some((Side::Local, path.clone())),
+                    Action::AdoptRemote { path, meta } if meta.kind.is_dir() => {
+                        Some((Side::Local, path.clone()))
+                    }
+                    _ => None,
+                };
+                if let Some(key) = made_dir {
+                    made.insert(key);
+                }
+            }
+        }
+    }
+}
+
+/// The conflict store changes of a plan: added or updated records for logged conflicts, and
+/// removal of recorded conflicts under the synced paths that are gone.
+fn conflict_changes(
+    view: &ShareView<'_>,
+    req: &SyncRequest,
+    items: &[PlannedItem],
+    scopes: &[ItemPath],
+) -> Vec<ConflictChange> {
+    let recorded: HashSet<&ItemPath> = view.conflicts.iter().collect();
+    let mut changes = Vec::new();
+    let mut still: HashSet<&ItemPath> = HashSet::new();
+    for item in items {
+        match item.outcome {
+            Outcome::Logged => {
+                let c = view.cache.get(&item.path);
+                let r = view.remote.get(&item.path);
+                let record = ConflictRecord {
+                    path: item.path.clone(),
+                    detected: req.now,
+                    state: item.class.state,
+                    changes: item.class.changes,
+                    local: c.filter(|c| c.exists_locally()).map(|c| CopyInfo {
+                        kind: c.local.kind,
+                        size: c.local.size,
+                        modified: c.local.modified,
+                        attributes: c.local.attributes,
+                        version: None,
+                    }),
+                    remote: r.map(|r| CopyInfo::of_meta(&r.meta)),
+                    original: c.and_then(|c| c.original.as_ref()).map(CopyInfo::of_meta),
+                };
+                still.insert(&item.path);
+                changes.push(if recorded.contains(&item.path) {
+                    ConflictChange::Updated(record)
+                } else {
+                    ConflictChange::Added(record)
+                });
+            }
+            // Not decided now: the record (if any) stays.
+            Outcome::Skipped | Outcome::Blocked(_) | Outcome::Rejected(_) | Outcome::Abort => {
+                still.insert(&item.path);
+            }
+            _ => {}
+        }
+    }
+    // Items after an abort were never examined: their records stay too.
+    let aborted = items.last().is_some_and(|i| i.outcome == Outcome::Abort);
+    if !aborted {
+        let skip_suspended = req
+            .control
+            .flags
+            .contains(SyncControlFlags::SKIPSUSPENDEDDIRS);
+        let suspended_roots: Vec<&ItemPath> = if skip_suspended {
+            view.cache
+                .entries()
+                .iter()
+                .filter(|e| e.suspended)
+                .map(|e| &e.path)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let mut gone: Vec<&ItemPath> = view
+            .conflicts
+            .iter()
+            .filter(|p| scopes.iter().any(|s| p.is_self_or_descendant_of(s)))
+            .filter(|p| !suspended_roots.iter().any(|s| p.is_self_or_descendant_of(s)))
+            .filter(|p| !still.contains(p))
+            .collect();
+        gone.sort();
+        gone.dedup();
+        changes.extend(gone.into_iter().map(|p| ConflictChange::Removed(p.clone())));
+    }
+    changes
+}
+
+/// KEEPLATEST: the copy with the later last-change time wins. A local deletion counts at its
+/// deletion time. The client never learns when the server deleted an item, so a server-side
+/// deletion counts as older than any local change: "edited offline, deleted on the server"
+/// restores the edited copy to the server, and no edit is lost. Equal times cannot be decided
+/// and go to the conflict store.
+fn keep_latest(c: &CacheEntry, remote: Option<&Meta>) -> ConflictResolve {
+    let Some(remote) = remote else {
+        return ConflictResolve::KeepLocal;
+    };
+    match c.local.modified.cmp(&remote.modified) {
+        std::cmp::Ordering::Greater => ConflictResolve::KeepLocal,
+        std::cmp::Ordering::Less => ConflictResolve::KeepRemote,
+        std::cmp::Ordering::Equal => ConflictResolve::Log,
+    }
+}
+
+/// Steps that make the server match the cache for `c`.
+fn push_ops(c: &CacheEntry, remote: Option<&Meta>) -> Vec<Op> {
+    let path = &c.path;
+    let mut ops = Vec::new();
+    if c.local.is_deleted() {
+        if let Some(r) = remote {
+            ops.push(op(
+                SyncOperation::DeleteServerCopy,
+                Action::DeleteRemote {
+                    path: path.clone(),
+                    expected: r.version.clone(),
+                },
+            ));
+        } else {
+            // Deleted on both sides: only the tombstone is left.
+            ops.push(op(
+                SyncOperation::DeleteClientCopy,
+                Action::DeleteLocal { path: path.clone() },
+            ));
+        }
+        return ops;
+    }
+    let local_dir = c.kind().is_dir();
+    match remote {
+        None => ops.push(if local_dir {
+            op(
+                SyncOperation::CreateCopyOnServer,
+                Action::MakeRemoteDir { path: path.clone() },
+            )
+        } else {
+            op(
+                SyncOperation::CreateCopyOnServer,
+                Action::Upload {
+                    path: path.clone(),
+                    precondition: Precondition::MustNotExist,
+                },
+            )
+        }),
+        Some(r) if r.kind.same_shape(c.kind()) => ops.push(if local_dir {
+            op(
+                SyncOperation::SyncToServer,
+                Action::PushMeta {
+                    path: path.clone(),
+                    expected: r.version.clone(),
+                },
+            )
+        } else {
+            op(
+                SyncOperation::SyncToServer,
+                Action::Upload {
+                    path: path.clone(),
+                    precondition: Precondition::Version(r.version.clone()),
+                },
+            )
+        }),
+        Some(r) => {
+            // Another kind on the server: remove it, then create ours.
+            ops.push(op(
+                SyncOperation::DeleteServerCopy,
+                Action::DeleteRemote {
+                    path: path.clone(),
+                    expected: r.version.clone(),
+                },
+            ));
+            ops.push(if local_dir {
+                op(
+                    SyncOperation::CreateCopyOnServer,
+                    Action::MakeRemoteDir { path: path.clone() },
+                )
+            } else {
+                op(
+                    SyncOperation::CreateCopyOnServer,
+                    Action::Upload {
+                        path: path.clone(),
+                        precondition: Precondition::MustNotExist,
+                    },
+                )
+            });
+        }
+    }
+    ops
+}
+
+/// Steps that make the cache match the server for `c`.
+fn pull_ops(c: &CacheEntry, remote: Option<&Meta>) -> Vec<Op> {
+    let path = &c.path;
+    let Some(r) = remote else {
+        return vec![op(
+            SyncOperation::DeleteClientCopy,
+            Action::DeleteLocal { path: path.clone() },
+        )];
+    };
+    let live = c.exists_locally();
+    match c.local.presence {
+        Presence::Ghost => {
+            return vec![op(
+                SyncOperation::SyncToClient,
+                Action::AdoptRemote {
+                    path: path.clone(),
+                    meta: r.clone(),
+                },
+            )];
+        }
+        Presence::Deleted => return pull_ops_new(path, r),
+        Presence::Full | Presence::Sparse => {}
+    }
+    debug_assert!(live, "tombstones and ghosts were handled above");
+    // A kind change is one step: the cache replaces the item in one atomic batch (a
+    // directory being replaced by a file has been emptied by earlier steps).
+    let action = match (r.kind.is_dir(), c.kind().is_dir()) {
+        (true, true) => Action::AdoptRemote {
+            path: path.clone(),
+            meta: r.clone(),
+        },
+        (true, false) => Action::MakeLocalDir {
+            path: path.clone(),
+            meta: r.clone(),
+        },
+        (false, _) => Action::Download {
+            path: path.clone(),
+            meta: r.clone(),
+            expected: Some(r.version.clone()),
+        },
+    };
+    vec![op(SyncOperation::SyncToClient, action)]
+}
+
+/// Steps that bring a server item into the cache where it has no live copy.
+fn pull_ops_new(path: &ItemPath, r: &Meta) -> Vec<Op> {
+    vec![if r.kind.is_dir() {
+        op(
+            SyncOperation::CreateCopyOnClient,
+            Action::MakeLocalDir {
+                path: path.clone(),
+                meta: r.clone(),
+            },
+        )
+    } else {
+        op(
+            SyncOperation::CreateCopyOnClient,
+            Action::Download {
+                path: path.clone(),
+                meta: r.clone(),
+                expected: Some(r.version.clone()),
+            },
+        )
+    }]
+}
+
+/// The pin sources named by PINFORUSER / PINFORUSER_POLICY / PINFORALL / PINFORREDIR.
+fn requested_pin_sources(flags: SyncControlFlags) -> PinSources {
+    let mut s = PinSources::empty();
+    if flags.contains(SyncControlFlags::PINFORUSER) {
+        s |= PinSources::USER;
+    }
+    if flags.contains(SyncControlFlags::PINFORUSER_POLICY) {
+        s |= PinSources::USER_POLICY;
+    }
+    if flags.contains(SyncControlFlags::PINFORALL) {
+        s |= PinSources::ALL;
+    }
+    if flags.contains(SyncControlFlags::PINFORREDIR) {
+        s |= PinSources::REDIR;
+    }
+    s
+}
+
+/// The name as a case-insensitive share compares it: NFC, then lower case.
+pub fn canonical_name(name: &str) -> String {
+    name.nfc().flat_map(char::to_lowercase).collect()
+}
+
+/// Calls `f` for each direct child of `parent` in a slice sorted by path, jumping over
+/// grandchildren subtrees.
+fn for_each_child<T>(
+    entries: &[T],
+    parent: &str,
+    path_of: impl Fn(&T) -> &ItemPath,
+    mut f: impl FnMut(&ItemPath),
+) {
+    let (mut k, end) = subtree_range(entries, parent, |e| path_of(e).as_str());
+    let depth = if parent.is_empty() {
+        1
+    } else {
+        parent.bytes().filter(|&b| b == b'/').count() + 2
+    };
+    while k < end {
+        let p = path_of(&entries[k]);
+        if p.as_str() == parent {
+            k += 1;
+            continue;
+        }
+        debug_assert_eq!(p.depth(), depth, "the walk lands on direct children only");
+        f(p);
+        let (_, sub_end) = subtree_range(&entries[k..], p.as_str(), |e| path_of(e).as_str());
+        k += sub_end.max(1);
+    }
+}
+
+impl Classification {
+    /// True if the classification has both sides known.
+    pub fn both_known(&self) -> bool {
+        self.known == StateKnown::LOCAL_KNOWN | StateKnown::REMOTE_KNOWN
+    }
+}

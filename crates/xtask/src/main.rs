@@ -1,0 +1,87 @@
+//! `cargo xtask`: the project's automation, written in Rust so that it runs
+//! wherever cargo runs, with no shell scripts to keep portable.
+//!
+//! Each command lives in its own module; this file only dispatches. Errors are
+//! reported once, here, and turned into exit code 1; a usage error is exit
+//! code 2, as is customary for command-line tools.
+
+mod bench;
+mod process;
+mod pure;
+mod setup;
+mod suite;
+
+use std::{
+    env,
+    path::{Path, PathBuf},
+    process::ExitCode,
+};
+
+use anyhow::Result;
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [args]
+
+commands:
+  setup       install what the test suite needs (wasm32 target, wasm-bindgen-cli), idempotently
+  test        run every test: setup, fmt, clippy, native tests, csc-core on wasm, check-pure
+  check-pure  check that csc-core compiles to wasm with no imports from \"env\" and no platform crates
+  bench       run the planner benchmark and compare wasm to native throughput
+  run [args]  run the product as far as it exists (the csc-testkit demo), passing args through";
+
+fn main() -> ExitCode {
+    let mut args = env::args().skip(1);
+    let Some(command) = args.next() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let rest: Vec<String> = args.collect();
+    let root = workspace_root();
+
+    let result = match command.as_str() {
+        "setup" => setup::setup(&root),
+        "test" => suite::test(&root),
+        "check-pure" => pure::check_pure(&root),
+        "bench" => bench::bench(&root),
+        "run" => run_demo(&rest),
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        other => {
+            eprintln!("error: unknown command `{other}`\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the whole context chain on one line, which is what a
+            // CI log reader wants to see last.
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root, found from this crate's own location so that
+/// `cargo xtask` behaves the same from any directory inside the workspace.
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/xtask sits two levels below the workspace root")
+        .to_path_buf()
+}
+
+/// `cargo xtask run`: for now the product is the testkit's demo.
+///
+/// This one command keeps the caller's working directory, so that relative
+/// paths among the passed-through arguments mean what the caller meant.
+fn run_demo(args: &[String]) -> Result<()> {
+    let mut command = process::cargo();
+    command.args(["run", "-p", "csc-testkit", "--example", "demo", "--"]);
+    command.args(args);
+    process::run(&mut command)
+}

@@ -1,0 +1,238 @@
+//! `cargo xtask setup`: installs what the test suite needs, idempotently.
+//!
+//! Each [`Step`] knows how to tell whether its tool is already there and how
+//! to install it; adding a tool (chromium, trunk, wasm-pack…) means adding one
+//! entry to [`steps`]. Nothing here prompts, so it is safe under `CI=true`.
+
+use std::{fs, path::Path, process::Command};
+
+use anyhow::{Context, Result, bail};
+
+use crate::process;
+
+/// The wasm-bindgen-cli version to install. It must equal the `wasm-bindgen`
+/// crate pinned in the workspace `Cargo.toml`: the CLI, the test runner and
+/// the crate refuse to work together otherwise ("schema version" errors).
+pub(crate) const WASM_BINDGEN_VERSION: &str = "0.2.130";
+
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+/// One thing to install.
+#[derive(Debug)]
+struct Step {
+    /// What is installed, as shown after "ok:".
+    name: String,
+    /// Whether it is already there; `false` also when the check cannot run.
+    is_installed: fn() -> bool,
+    /// Installs it; only called when `is_installed` said no.
+    install: fn() -> Result<()>,
+}
+
+fn steps() -> Vec<Step> {
+    vec![
+        Step {
+            name: format!("Rust target {WASM_TARGET}"),
+            is_installed: wasm_target_is_installed,
+            install: || process::run(Command::new("rustup").args(["target", "add", WASM_TARGET])),
+        },
+        Step {
+            name: format!(
+                "wasm-bindgen-cli {WASM_BINDGEN_VERSION} (wasm-bindgen, wasm-bindgen-test-runner)"
+            ),
+            is_installed: wasm_bindgen_cli_is_installed,
+            // No `--locked`: the locked dependency set needs a crate missing
+            // from this machine's registry mirror (see TOOLCHAIN.md).
+            // `--force` because we only get here when the binaries on PATH are
+            // missing or report another version, whatever cargo's own install
+            // records say.
+            install: || {
+                process::run(process::cargo().args([
+                    "install",
+                    "wasm-bindgen-cli",
+                    "--version",
+                    WASM_BINDGEN_VERSION,
+                    "--force",
+                ]))
+            },
+        },
+    ]
+}
+
+/// Runs every setup step, after checking that the pinned version agrees with
+/// the workspace manifest.
+pub(crate) fn setup(root: &Path) -> Result<()> {
+    let manifest_path = root.join("Cargo.toml");
+    let manifest = fs::read_to_string(&manifest_path)
+        .with_context(|| format!("could not read {}", manifest_path.display()))?;
+    check_wasm_bindgen_pin(&manifest, WASM_BINDGEN_VERSION)
+        .with_context(|| format!("in {}", manifest_path.display()))?;
+
+    for step in steps() {
+        if (step.is_installed)() {
+            println!("ok: {}", step.name);
+            continue;
+        }
+        println!("installing: {}", step.name);
+        (step.install)().with_context(|| format!("could not install {}", step.name))?;
+        if !(step.is_installed)() {
+            bail!("installed {} but it still does not check out", step.name);
+        }
+        println!("installed: {}", step.name);
+    }
+    Ok(())
+}
+
+fn wasm_target_is_installed() -> bool {
+    process::probe(Command::new("rustup").args(["target", "list", "--installed"]))
+        .is_some_and(|list| list.lines().any(|line| line.trim() == WASM_TARGET))
+}
+
+fn wasm_bindgen_cli_is_installed() -> bool {
+    ["wasm-bindgen", "wasm-bindgen-test-runner"]
+        .iter()
+        .all(|program| {
+            process::probe(Command::new(program).arg("--version"))
+                .is_some_and(|output| reports_version(&output, WASM_BINDGEN_VERSION))
+        })
+}
+
+/// Whether `--version` output such as `wasm-bindgen 0.2.130` names exactly
+/// `version` (so that 0.2.1300 does not pass for 0.2.130).
+fn reports_version(output: &str, version: &str) -> bool {
+    output.split_whitespace().any(|word| word == version)
+}
+
+/// Checks that `[workspace.dependencies]` in `manifest` pins `wasm-bindgen`
+/// exactly to `expected`, as in `wasm-bindgen = "=0.2.130"`.
+///
+/// A textual look rather than a TOML parser: the line has one agreed form,
+/// and a dependency for one line is not worth it.
+fn check_wasm_bindgen_pin(manifest: &str, expected: &str) -> Result<()> {
+    let fix = "make them equal: edit `WASM_BINDGEN_VERSION` in crates/xtask/src/setup.rs \
+               or the `wasm-bindgen` entry in the workspace Cargo.toml";
+    let Some(requirement) = wasm_bindgen_requirement(manifest) else {
+        bail!(
+            "no `wasm-bindgen = \"={expected}\"` line in [workspace.dependencies] of the \
+             workspace Cargo.toml; xtask installs wasm-bindgen-cli {expected}, which must equal \
+             that crate version: add the line there"
+        );
+    };
+    let Some(version) = requirement.strip_prefix('=') else {
+        bail!(
+            "the workspace Cargo.toml has `wasm-bindgen = \"{requirement}\"`, which is not an \
+             exact pin; the crate must equal wasm-bindgen-cli exactly: write \"={expected}\" there"
+        );
+    };
+    if version.trim() != expected {
+        bail!(
+            "the workspace Cargo.toml pins wasm-bindgen {version} but xtask installs \
+             wasm-bindgen-cli {expected}; {fix}"
+        );
+    }
+    Ok(())
+}
+
+/// The version requirement of `wasm-bindgen` in `[workspace.dependencies]`,
+/// whether written as a string or as an inline table with `version = "…"`.
+fn wasm_bindgen_requirement(manifest: &str) -> Option<&str> {
+    let mut in_workspace_dependencies = false;
+    for line in manifest.lines() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            in_workspace_dependencies = line == "[workspace.dependencies]";
+            continue;
+        }
+        if !in_workspace_dependencies {
+            continue;
+        }
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
+        if key.trim() != "wasm-bindgen" {
+            continue;
+        }
+        let value = value.trim();
+        let value = match value.strip_prefix('{') {
+            Some(table) => table
+                .split_once("version")?
+                .1
+                .trim_start()
+                .strip_prefix('=')?,
+            None => value,
+        };
+        return value.trim_start().strip_prefix('"')?.split('"').next();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"
+[workspace]
+members = ["crates/*"]
+
+[workspace.dependencies]
+wasm-bindgen = "=0.2.130"
+wasm-bindgen-test = "=0.3.80"
+"#;
+
+    #[test]
+    fn the_pinned_version_matching_the_manifest_passes() {
+        check_wasm_bindgen_pin(MANIFEST, "0.2.130").unwrap();
+    }
+
+    #[test]
+    fn a_pin_that_differs_from_the_manifest_fails_naming_both_places_to_fix() {
+        let message = check_wasm_bindgen_pin(MANIFEST, "0.2.131")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("0.2.130") && message.contains("0.2.131"),
+            "{message}"
+        );
+        assert!(message.contains("crates/xtask/src/setup.rs"), "{message}");
+        assert!(message.contains("Cargo.toml"), "{message}");
+    }
+
+    #[test]
+    fn a_manifest_without_an_exact_pin_fails() {
+        let loose = MANIFEST.replace("\"=0.2.130\"", "\"0.2.130\"");
+        let message = check_wasm_bindgen_pin(&loose, "0.2.130")
+            .unwrap_err()
+            .to_string();
+        assert!(message.contains("not an exact pin"), "{message}");
+    }
+
+    #[test]
+    fn a_manifest_without_wasm_bindgen_fails() {
+        let manifest = "[workspace.dependencies]\nwasm-bindgen-test = \"=0.3.80\"\n";
+        assert!(check_wasm_bindgen_pin(manifest, "0.2.130").is_err());
+    }
+
+    #[test]
+    fn wasm_bindgen_outside_workspace_dependencies_is_ignored() {
+        let manifest = "[dependencies]\nwasm-bindgen = \"=0.2.130\"\n";
+        assert_eq!(wasm_bindgen_requirement(manifest), None);
+    }
+
+    #[test]
+    fn an_inline_table_entry_is_understood() {
+        let manifest = "[workspace.dependencies]\nwasm-bindgen = { version = \"=0.2.130\", default-features = false }\n";
+        assert_eq!(wasm_bindgen_requirement(manifest), Some("=0.2.130"));
+    }
+
+    #[test]
+    fn the_pinned_version_matches_this_workspace_manifest() {
+        let manifest = include_str!("../../../Cargo.toml");
+        check_wasm_bindgen_pin(manifest, WASM_BINDGEN_VERSION).unwrap();
+    }
+
+    #[test]
+    fn version_output_must_name_the_exact_version() {
+        assert!(reports_version("wasm-bindgen 0.2.130\n", "0.2.130"));
+        assert!(!reports_version("wasm-bindgen 0.2.1300\n", "0.2.130"));
+        assert!(!reports_version("wasm-bindgen 0.2.129\n", "0.2.130"));
+    }
+}

@@ -1,0 +1,192 @@
+//! `cargo xtask test`: every test of the project, in one command.
+//!
+//! Runs `setup`, then the [`STEPS`] in order, stopping at the first failure,
+//! and ends with a table of the steps and their wall time and a last line
+//! `xtask test: N steps passed, M failed` for CI and humans alike. Child
+//! output is never captured: CI reads cargo test's own summary lines.
+
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{process, pure, setup};
+
+/// One step of the suite.
+#[derive(Debug)]
+struct Step {
+    name: &'static str,
+    action: Action,
+}
+
+#[derive(Debug)]
+enum Action {
+    /// `cargo` with these arguments, output inherited.
+    Cargo(&'static [&'static str]),
+    /// The purity check, run in this process.
+    CheckPure,
+}
+
+/// The suite, cheapest and most likely to fail first.
+const STEPS: &[Step] = &[
+    Step {
+        name: "fmt",
+        action: Action::Cargo(&["fmt", "--all", "--", "--check"]),
+    },
+    Step {
+        name: "clippy",
+        action: Action::Cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    },
+    Step {
+        name: "native tests",
+        action: Action::Cargo(&["test", "--workspace"]),
+    },
+    Step {
+        name: "csc-core tests on wasm",
+        // Runs in Node through wasm-bindgen-test-runner (.cargo/config.toml).
+        action: Action::Cargo(&[
+            "test",
+            "-p",
+            "csc-core",
+            "--target",
+            "wasm32-unknown-unknown",
+        ]),
+    },
+    Step {
+        name: "check-pure",
+        action: Action::CheckPure,
+    },
+];
+
+impl Step {
+    fn run(&self, root: &Path) -> Result<()> {
+        match self.action {
+            Action::Cargo(args) => process::run(process::cargo().current_dir(root).args(args)),
+            Action::CheckPure => pure::check_pure(root),
+        }
+    }
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Passed(Duration),
+    Failed(Duration),
+    NotRun,
+}
+
+/// Runs setup and the whole suite.
+pub(crate) fn test(root: &Path) -> Result<()> {
+    setup::setup(root).context("step `setup` failed")?;
+
+    let mut outcomes = vec![Outcome::NotRun; STEPS.len()];
+    let mut failure = None;
+    for (step, outcome) in STEPS.iter().zip(&mut outcomes) {
+        eprintln!("\n== xtask test: {} ==", step.name);
+        let start = Instant::now();
+        let result = step.run(root);
+        let elapsed = start.elapsed();
+        match result {
+            Ok(()) => *outcome = Outcome::Passed(elapsed),
+            Err(error) => {
+                *outcome = Outcome::Failed(elapsed);
+                failure = Some((step.name, error));
+                break;
+            }
+        }
+    }
+
+    println!("\n{}", summary(&outcomes));
+    if let Some((name, error)) = failure {
+        bail!("step `{name}` failed: {error:#}");
+    }
+    Ok(())
+}
+
+/// The table of steps and the final count line.
+fn summary(outcomes: &[Outcome]) -> String {
+    let width = STEPS.iter().map(|step| step.name.len()).max().unwrap_or(0);
+    let mut text = String::new();
+    for (step, outcome) in STEPS.iter().zip(outcomes) {
+        let (result, time) = match outcome {
+            Outcome::Passed(time) => ("ok", format!("{:>7.1} s", time.as_secs_f64())),
+            Outcome::Failed(time) => ("FAILED", format!("{:>7.1} s", time.as_secs_f64())),
+            Outcome::NotRun => ("not run", String::new()),
+        };
+        let name = step.name;
+        text.push_str(format!("{name:<width$}  {result:<7}  {time}").trim_end());
+        text.push('\n');
+    }
+    let passed = outcomes
+        .iter()
+        .filter(|outcome| matches!(outcome, Outcome::Passed(_)))
+        .count();
+    let failed = outcomes
+        .iter()
+        .filter(|outcome| matches!(outcome, Outcome::Failed(_)))
+        .count();
+    text.push_str(&format!(
+        "xtask test: {passed} steps passed, {failed} failed"
+    ));
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_suite_runs_fmt_clippy_native_wasm_and_purity_in_that_order() {
+        let names: Vec<&str> = STEPS.iter().map(|step| step.name).collect();
+        assert_eq!(
+            names,
+            [
+                "fmt",
+                "clippy",
+                "native tests",
+                "csc-core tests on wasm",
+                "check-pure"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_passing_suite_ends_with_the_count_line() {
+        let outcomes = vec![Outcome::Passed(Duration::from_millis(1500)); STEPS.len()];
+        let text = summary(&outcomes);
+        assert!(
+            text.ends_with("\nxtask test: 5 steps passed, 0 failed"),
+            "{text}"
+        );
+        assert!(text.starts_with("fmt "), "{text}");
+        assert!(text.contains("1.5 s"), "{text}");
+    }
+
+    #[test]
+    fn a_failed_suite_shows_the_failed_step_and_those_not_run() {
+        let second = Duration::from_secs(1);
+        let outcomes = [
+            Outcome::Passed(second),
+            Outcome::Failed(second),
+            Outcome::NotRun,
+            Outcome::NotRun,
+            Outcome::NotRun,
+        ];
+        let text = summary(&outcomes);
+        assert!(text.lines().nth(1).unwrap().contains("FAILED"), "{text}");
+        assert!(text.lines().nth(2).unwrap().ends_with("not run"), "{text}");
+        assert!(
+            text.ends_with("xtask test: 1 steps passed, 1 failed"),
+            "{text}"
+        );
+    }
+}
