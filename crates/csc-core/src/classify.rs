@@ -185,7 +185,10 @@ pub fn classify(obs: &Observed<'_>) -> Classification {
     if let R::On(ItemKind::Directory) = r
         && obs.remote_subtree_changed
         && base.is_some()
-        && matches!(l, L::Deleted { .. } | L::Created(ItemKind::File | ItemKind::Link))
+        && matches!(
+            l,
+            L::Deleted { .. } | L::Created(ItemKind::File | ItemKind::Link)
+        )
     {
         r = R::Changed(ItemKind::Directory);
     }

@@ -372,7 +372,9 @@ pub enum TreeError {
         path: ItemPath,
     },
     /// The share root was listed as an item.
-    #[error("{tree} lists the share root as an item: the root is implicit; list only items inside it")]
+    #[error(
+        "{tree} lists the share root as an item: the root is implicit; list only items inside it"
+    )]
     RootListed {
         /// "the cache" or "the remote listing".
         tree: &'static str,
@@ -437,13 +439,16 @@ fn build_sorted<T>(
 }
 
 /// Index range of `path` and its descendants in a slice sorted by path.
-pub(crate) fn subtree_range<T>(entries: &[T], path: &str, path_of: impl Fn(&T) -> &str) -> (usize, usize) {
+pub(crate) fn subtree_range<T>(
+    entries: &[T],
+    path: &str,
+    path_of: impl Fn(&T) -> &str,
+) -> (usize, usize) {
     if path.is_empty() {
         return (0, entries.len());
     }
     let start = entries.partition_point(|e| cmp_paths(path_of(e), path).is_lt());
-    let len = entries[start..]
-        .partition_point(|e| is_self_or_descendant(path_of(e), path));
+    let len = entries[start..].partition_point(|e| is_self_or_descendant(path_of(e), path));
     (start, start + len)
 }
 
@@ -468,7 +473,10 @@ impl CacheTree {
         // A live item needs a live directory above it.
         let mut ancestors: Vec<&CacheEntry> = Vec::new();
         for e in &entries {
-            while ancestors.last().is_some_and(|a| !e.path.is_descendant_of(&a.path)) {
+            while ancestors
+                .last()
+                .is_some_and(|a| !e.path.is_descendant_of(&a.path))
+            {
                 ancestors.pop();
             }
             if e.exists_locally()
@@ -655,7 +663,9 @@ pub struct ShareState {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShareError {
     /// No share's root URL is a prefix of the URL.
-    #[error("{url:?} is not inside any share of this cache: add the share first, or use a URL below one of its root URLs")]
+    #[error(
+        "{url:?} is not inside any share of this cache: add the share first, or use a URL below one of its root URLs"
+    )]
     NotInAnyShare {
         /// The URL.
         url: String,
@@ -687,7 +697,10 @@ impl Share {
 
 /// Maps a URL to the share that holds it (the longest matching root URL) and the item path
 /// inside it. `shares` are the cache's shares.
-pub fn resolve_url<'a>(shares: &'a [Share], url: &str) -> Result<(&'a Share, ItemPath), ShareError> {
+pub fn resolve_url<'a>(
+    shares: &'a [Share],
+    url: &str,
+) -> Result<(&'a Share, ItemPath), ShareError> {
     let share = shares
         .iter()
         .filter(|s| url.starts_with(&s.url) || url == s.url.trim_end_matches('/'))

@@ -274,7 +274,10 @@ mod tests {
             .collect();
         paths.sort();
         let sorted: Vec<&str> = paths.iter().map(ItemPath::as_str).collect();
-        assert_eq!(sorted, ["a", "a/a", "a/b", "a/b/c", "a b", "a-", "a.txt", "b"]);
+        assert_eq!(
+            sorted,
+            ["a", "a/a", "a/b", "a/b/c", "a b", "a-", "a.txt", "b"]
+        );
     }
 
     #[test]

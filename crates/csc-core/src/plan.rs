@@ -15,9 +15,15 @@
 //! - a plan that would delete more than a configurable share of the cached items, or that sees
 //!   an empty share where the originals had items, is refused unless the caller allows it.
 //!
+//! Direction: SYNCIN pulls one-sided server changes, SYNCOUT pushes one-sided local changes,
+//! FILLSPARSE (implied by SYNCIN) downloads sparse files. Conflicts are detected when the sync
+//! goes in at least one direction, and a resolution is carried out whatever the direction flags:
+//! a CR_* policy or a handler's answer is an explicit decision about that item.
+//!
 //! Conflicts are resolved by the caller's per-path answers (a conflict handler's, gathered by
 //! the executor), else by the CR_* policy of the request, else they go to the conflict store and
-//! neither side is touched.
+//! neither side is touched. Two directories never conflict: they merge, and the server's
+//! directory metadata wins (WebDAV keeps little of it).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -277,7 +283,10 @@ impl Action {
     }
 
     fn is_delete(&self) -> bool {
-        matches!(self, Action::DeleteRemote { .. } | Action::DeleteLocal { .. })
+        matches!(
+            self,
+            Action::DeleteRemote { .. } | Action::DeleteLocal { .. }
+        )
     }
 }
 
@@ -306,13 +315,17 @@ pub enum ResolutionError {
     #[error("the conflict handler's new name is invalid: {0}")]
     BadNewName(PathError),
     /// The handler's new name is taken.
-    #[error("the conflict handler's new name {name:?} already exists in that folder: choose a free name")]
+    #[error(
+        "the conflict handler's new name {name:?} already exists in that folder: choose a free name"
+    )]
     NameTaken {
         /// The name.
         name: String,
     },
     /// The handler answered the NUMCODES sentinel.
-    #[error("OFFLINEFILES_SYNC_CONFLICT_RESOLVE_NUMCODES (8) is a sentinel, not a resolution: answer 0 to 7")]
+    #[error(
+        "OFFLINEFILES_SYNC_CONFLICT_RESOLVE_NUMCODES (8) is a sentinel, not a resolution: answer 0 to 7"
+    )]
     Sentinel,
 }
 
@@ -428,7 +441,9 @@ pub struct Plan {
     pub merge: bool,
     /// In a merge, the items whose original the plan's steps do not replace: their originals
     /// come from the old epoch and must be cleared (they become items with no original) before
-    /// the executor records the listing's epoch as the cache's. Empty outside merges.
+    /// the executor records the listing's epoch as the cache's. A tombstone among them is
+    /// removed: without an original it records the deletion of nothing (merges never propagate
+    /// deletions). Empty outside merges.
     pub forget_originals: Vec<ItemPath>,
 }
 
@@ -553,8 +568,16 @@ impl<'a> Planner<'a> {
 
     fn walk(&mut self) {
         let view = self.view;
+        let skip_suspended = self
+            .control()
+            .flags
+            .contains(SyncControlFlags::SKIPSUSPENDEDDIRS);
         for scope in self.scopes() {
             let scope = &scope;
+            // A requested path inside a suspended tree is skipped as a whole.
+            if skip_suspended && self.under_suspended_root(scope) {
+                continue;
+            }
             let (ca, cb) = subtree_range(view.cache.entries(), scope.as_str(), |e| e.path.as_str());
             let (ra, rb) =
                 subtree_range(view.remote.entries(), scope.as_str(), |e| e.path.as_str());
@@ -567,8 +590,23 @@ impl<'a> Planner<'a> {
                 });
                 continue;
             }
-            self.join(&view.cache.entries()[ca..cb], &view.remote.entries()[ra..rb]);
+            self.join(
+                &view.cache.entries()[ca..cb],
+                &view.remote.entries()[ra..rb],
+            );
         }
+    }
+
+    /// True if `path` or one of its ancestors is a suspended root in the cache.
+    fn under_suspended_root(&self, path: &ItemPath) -> bool {
+        let mut current = Some(path.clone());
+        while let Some(p) = current {
+            if self.view.cache.get(&p).is_some_and(|e| e.suspended) {
+                return true;
+            }
+            current = p.parent().filter(|p| !p.is_root());
+        }
+        false
     }
 
     /// Merge-joins the cache and the listing of one subtree.
@@ -671,7 +709,12 @@ impl<'a> Planner<'a> {
 
     fn remote_subtree_changed(&self, dir: &ItemPath) -> bool {
         self.view.remote.subtree(dir)[1..].iter().any(|r| {
-            match self.view.cache.get(&r.path).and_then(|c| c.original.as_ref()) {
+            match self
+                .view
+                .cache
+                .get(&r.path)
+                .and_then(|c| c.original.as_ref())
+            {
                 Some(o) => o.version != r.meta.version || !o.kind.same_shape(r.meta.kind),
                 None => true,
             }
@@ -696,16 +739,20 @@ impl<'a> Planner<'a> {
                 if !flags.syncs_out() {
                     return;
                 }
-                let new_file = remote.is_none()
-                    && !c.kind().is_dir()
-                    && (self.merge || c.original.is_none());
+                let new_file =
+                    remote.is_none() && !c.kind().is_dir() && (self.merge || c.original.is_none());
                 if new_file && flags.flags.contains(SyncControlFlags::NONEWFILESOUT) {
                     return;
                 }
                 (Outcome::Sync, push_ops(c, remote))
             }
             Disposition::Pull => {
-                if !flags.syncs_in() {
+                // Filling a sparse file means downloading the server's current copy, even when
+                // it changed: FILLSPARSE alone does that, everything else needs SYNCIN.
+                let fills = flags.fills_sparse()
+                    && c.local.presence == Presence::Sparse
+                    && remote.is_some_and(|r| !r.kind.is_dir() && !c.kind().is_dir());
+                if !flags.syncs_in() && !fills {
                     return;
                 }
                 (Outcome::Sync, pull_ops(c, remote))
@@ -988,7 +1035,9 @@ impl<'a> Planner<'a> {
         let mut links: Vec<(ItemPath, PinSources)> = Vec::new();
         for scope in self.scopes() {
             for e in view.cache.subtree(&scope) {
-                if e.kind() == ItemKind::Link && e.exists_locally() && e.pins.is_pinned()
+                if e.kind() == ItemKind::Link
+                    && e.exists_locally()
+                    && e.pins.is_pinned()
                     && let Some(t) = &e.local.link_target
                 {
                     links.push(((**t).clone(), e.pins.sources));
@@ -1013,7 +1062,9 @@ impl<'a> Planner<'a> {
             .map(|(i, it)| (it.path.clone(), i))
             .collect();
         for (target, sources) in links {
-            let Some(r) = view.remote.get(&target) else { continue };
+            let Some(r) = view.remote.get(&target) else {
+                continue;
+            };
             if r.meta.kind.is_dir() {
                 continue;
             }
@@ -1030,7 +1081,10 @@ impl<'a> Planner<'a> {
             );
             if let Some(&i) = index.get(&target) {
                 let it = &mut self.items[i];
-                if !it.ops.iter().any(|o| o.action.is_delete()) {
+                let already = it.ops.iter().any(|o| {
+                    matches!(&o.action, Action::Pin { pins: p, .. } if p.sources.contains(sources))
+                });
+                if !already && !it.ops.iter().any(|o| o.action.is_delete()) {
                     it.ops.push(pin);
                 }
                 continue;
@@ -1066,6 +1120,13 @@ impl<'a> Planner<'a> {
             .iter()
             .filter_map(ItemPath::parent_str)
             .collect();
+        let deleted_remotely: HashSet<&ItemPath> = self
+            .items
+            .iter()
+            .flat_map(|i| &i.ops)
+            .filter(|o| matches!(o.action, Action::DeleteRemote { .. }))
+            .map(|o| o.action.path())
+            .collect();
         // Canonical name of every child of an affected parent, on either side.
         let mut groups: HashMap<(String, String), Vec<ItemPath>> = HashMap::new();
         for parent in parents {
@@ -1076,19 +1137,34 @@ impl<'a> Planner<'a> {
                     group.push(p.clone());
                 }
             };
-            // A name deleted offline is on its way out on both sides: it collides with nothing.
-            let deleted_offline =
-                |p: &ItemPath| view.cache.get(p).is_some_and(|e| e.local.is_deleted());
-            for_each_child(view.cache.entries(), parent, |e| &e.path, |p| {
-                if !deleted_offline(p) {
-                    add(p);
-                }
-            });
-            for_each_child(view.remote.entries(), parent, |e| &e.path, |p| {
-                if !deleted_offline(p) {
-                    add(p);
-                }
-            });
+            // A name deleted offline whose server copy this plan deletes (before any creation)
+            // is on its way out: it collides with nothing, so a case-only rename goes through
+            // as delete + create. If its deletion does not run (a conflict, say), it still
+            // stands on the server and collides.
+            let deleted_offline = |p: &ItemPath| {
+                view.cache.get(p).is_some_and(|e| e.local.is_deleted())
+                    && (view.remote.get(p).is_none() || deleted_remotely.contains(p))
+            };
+            for_each_child(
+                view.cache.entries(),
+                parent,
+                |e| &e.path,
+                |p| {
+                    if !deleted_offline(p) {
+                        add(p);
+                    }
+                },
+            );
+            for_each_child(
+                view.remote.entries(),
+                parent,
+                |e| &e.path,
+                |p| {
+                    if !deleted_offline(p) {
+                        add(p);
+                    }
+                },
+            );
         }
         // Only a name present on one side collides: an item both sides list under the same
         // name is one both sides agree on, and its writes carry version preconditions.
@@ -1330,7 +1406,10 @@ impl<'a> Planner<'a> {
                     continue;
                 }
                 let exists_now = match side {
-                    Side::Remote => view.remote.get(&parent).is_some_and(|r| r.meta.kind.is_dir()),
+                    Side::Remote => view
+                        .remote
+                        .get(&parent)
+                        .is_some_and(|r| r.meta.kind.is_dir()),
                     Side::Local => view
                         .cache
                         .get(&parent)
@@ -1431,7 +1510,11 @@ fn conflict_changes(
             .conflicts
             .iter()
             .filter(|p| scopes.iter().any(|s| p.is_self_or_descendant_of(s)))
-            .filter(|p| !suspended_roots.iter().any(|s| p.is_self_or_descendant_of(s)))
+            .filter(|p| {
+                !suspended_roots
+                    .iter()
+                    .any(|s| p.is_self_or_descendant_of(s))
+            })
             .filter(|p| !still.contains(p))
             .collect();
         gone.sort();

@@ -33,8 +33,7 @@ fn request(w: &World, policy: ConflictPolicy) -> SyncRequest {
 /// A whole-share two-way request with CR_DEFAULT and one handler answer.
 fn answered(w: &World, path: &str, resolution: ConflictResolve) -> SyncRequest {
     let mut req = request(w, ConflictPolicy::Default);
-    req.answers
-        .insert(p(path), HandlerAnswer::new(resolution));
+    req.answers.insert(p(path), HandlerAnswer::new(resolution));
     req
 }
 
@@ -218,7 +217,11 @@ fn a_handler_answer_overrides_the_conflict_policy_of_the_request() {
             ConflictResolve::Log => {
                 assert_eq!(outcome(&plan, "docs/a.txt"), &Outcome::Logged, "{why}");
                 apply_and_settle(&mut w, &plan);
-                assert_eq!(local(&w, "docs/a.txt").as_deref(), Some("local edit"), "{why}");
+                assert_eq!(
+                    local(&w, "docs/a.txt").as_deref(),
+                    Some("local edit"),
+                    "{why}"
+                );
                 assert_eq!(
                     remote(&w, "docs/a.txt").as_deref(),
                     Some("server edit, longer"),
@@ -434,10 +437,7 @@ fn keep_latest_keeps_the_server_copy_when_it_changed_last() {
     let mut w = edit_edit();
     assert!(cached(&w, "docs/a.txt").local.modified < server_meta(&w, "docs/a.txt").modified);
     let plan = plan_of(&w, &request(&w, ConflictPolicy::KeepLatest));
-    assert!(matches!(
-        outcome(&plan, "docs/a.txt"),
-        Outcome::Resolved(_)
-    ));
+    assert!(matches!(outcome(&plan, "docs/a.txt"), Outcome::Resolved(_)));
     assert!(matches!(
         actions(&plan, "docs/a.txt").as_slice(),
         [Action::Download { .. }]
@@ -455,10 +455,7 @@ fn keep_latest_keeps_the_offline_edit_when_it_changed_last() {
     let listed = server_meta(&w, "docs/a.txt").version;
     assert!(cached(&w, "docs/a.txt").local.modified > server_meta(&w, "docs/a.txt").modified);
     let plan = plan_of(&w, &answered(&w, "docs/a.txt", ConflictResolve::KeepLatest));
-    assert!(matches!(
-        outcome(&plan, "docs/a.txt"),
-        Outcome::Resolved(_)
-    ));
+    assert!(matches!(outcome(&plan, "docs/a.txt"), Outcome::Resolved(_)));
     assert_eq!(
         actions(&plan, "docs/a.txt"),
         [Action::Upload {
@@ -531,6 +528,8 @@ fn keep_latest_logs_a_conflict_whose_copies_changed_at_the_same_time() {
 
 struct KeepBoth {
     what: &'static str,
+    /// The conflicting item.
+    path: &'static str,
     build: fn(&mut World),
     state: SyncState,
     /// What both sides must hold afterwards: (path, `<dir>` or content label).
@@ -542,6 +541,7 @@ fn keep_all_changes_keeps_both_versions_on_both_sides() {
     let cases = [
         KeepBoth {
             what: "edited on both sides",
+            path: "d/x.txt",
             build: |w| {
                 w.synced_file("d/x.txt", "base");
                 w.local_write("d/x.txt", "mine");
@@ -552,6 +552,7 @@ fn keep_all_changes_keeps_both_versions_on_both_sides() {
         },
         KeepBoth {
             what: "created on both sides",
+            path: "d/x.txt",
             build: |w| {
                 w.local_write("d/x.txt", "mine");
                 w.remote_write("d/x.txt", "theirs");
@@ -561,6 +562,7 @@ fn keep_all_changes_keeps_both_versions_on_both_sides() {
         },
         KeepBoth {
             what: "deleted and re-created offline, changed on the server",
+            path: "d/x.txt",
             build: |w| {
                 w.synced_file("d/x.txt", "base");
                 w.local_delete("d/x.txt");
@@ -572,6 +574,7 @@ fn keep_all_changes_keeps_both_versions_on_both_sides() {
         },
         KeepBoth {
             what: "a file created offline, a directory on the server",
+            path: "d/x",
             build: |w| {
                 w.local_write("d/x", "mine");
                 w.remote_mkdir("d/x");
@@ -581,6 +584,7 @@ fn keep_all_changes_keeps_both_versions_on_both_sides() {
         },
         KeepBoth {
             what: "a file edited offline, replaced by a directory on the server",
+            path: "d/x",
             build: |w| {
                 w.synced_file("d/x", "base");
                 w.local_write("d/x", "mine");
@@ -592,6 +596,7 @@ fn keep_all_changes_keeps_both_versions_on_both_sides() {
         },
         KeepBoth {
             what: "a directory created offline (with a file in it), a file on the server",
+            path: "d/x",
             build: |w| {
                 w.local_mkdir("d/x");
                 w.local_write("d/x/child.txt", "child");
@@ -610,26 +615,16 @@ fn keep_all_changes_keeps_both_versions_on_both_sides() {
         let mut w = World::default();
         w.synced_dir("d");
         (case.build)(&mut w);
-        let plan = plan_of(&w, &answered(&w, "d/x", ConflictResolve::KeepAllChanges));
-        let path = if plan.item(&p("d/x")).is_some() {
-            "d/x"
-        } else {
-            "d/x.txt"
-        };
-        if path == "d/x.txt" {
-            // The file cases name the item d/x.txt: answer for that path.
-            let plan = plan_of(
-                &w,
-                &answered(&w, "d/x.txt", ConflictResolve::KeepAllChanges),
-            );
-            check_keep_both(&mut w, &plan, path, &case, what);
-        } else {
-            check_keep_both(&mut w, &plan, path, &case, what);
-        }
+        let plan = plan_of(
+            &w,
+            &answered(&w, case.path, ConflictResolve::KeepAllChanges),
+        );
+        check_keep_both(&mut w, &plan, &case, what);
     }
 }
 
-fn check_keep_both(w: &mut World, plan: &Plan, path: &str, case: &KeepBoth, what: &str) {
+fn check_keep_both(w: &mut World, plan: &Plan, case: &KeepBoth, what: &str) {
+    let path = case.path;
     assert_eq!(state(plan, path), case.state, "{what}");
     assert!(
         case.state.keep_all_changes_allowed(),
@@ -644,10 +639,17 @@ fn check_keep_both(w: &mut World, plan: &Plan, path: &str, case: &KeepBoth, what
     w.apply(plan);
     for (q, want) in case.after {
         assert_eq!(local(w, q).as_deref(), Some(*want), "{what}: cache at {q}");
-        assert_eq!(remote(w, q).as_deref(), Some(*want), "{what}: server at {q}");
+        assert_eq!(
+            remote(w, q).as_deref(),
+            Some(*want),
+            "{what}: server at {q}"
+        );
     }
     let again = w.plan_two_way();
-    assert!(again.is_noop(), "{what}: the next sync still has work: {again:#?}");
+    assert!(
+        again.is_noop(),
+        "{what}: the next sync still has work: {again:#?}"
+    );
 }
 
 #[test]
@@ -764,7 +766,10 @@ fn the_default_conflict_name_of_a_name_without_extension_or_a_dotfile_appends_th
     for (name, want) in [
         ("docs/README", "docs/README (conflict 1)"),
         ("docs/.profile", "docs/.profile (conflict 1)"),
-        ("docs/report.final.txt", "docs/report.final (conflict 1).txt"),
+        (
+            "docs/report.final.txt",
+            "docs/report.final (conflict 1).txt",
+        ),
     ] {
         let mut w = World::default();
         w.synced_dir("docs").synced_file(name, "base");
@@ -788,10 +793,9 @@ fn a_bare_name_given_by_the_handler_names_the_extra_copy() {
     );
     assert_eq!(moved_to(&plan, "docs/a.txt"), p("docs/a (Alice v1).txt"));
     apply_and_settle(&mut w, &plan);
-    for q in ["docs/a (Alice v1).txt"] {
-        assert_eq!(local(&w, q).as_deref(), Some("local edit"));
-        assert_eq!(remote(&w, q).as_deref(), Some("local edit"));
-    }
+    let copy = "docs/a (Alice v1).txt";
+    assert_eq!(local(&w, copy).as_deref(), Some("local edit"));
+    assert_eq!(remote(&w, copy).as_deref(), Some("local edit"));
     assert_eq!(
         remote(&w, "docs/a.txt").as_deref(),
         Some("server edit, longer")
@@ -805,7 +809,10 @@ fn a_handler_name_that_is_not_a_bare_name_is_rejected_with_a_clear_error() {
         let plan = plan_of(&w, &keep_all_named(&w, "docs/a.txt", bad));
         let item = plan.item(&p("docs/a.txt")).expect("planned");
         let Outcome::Rejected(e @ ResolutionError::BadNewName(_)) = &item.outcome else {
-            panic!("{bad:?}: expected a BadNewName rejection, got {:?}", item.outcome);
+            panic!(
+                "{bad:?}: expected a BadNewName rejection, got {:?}",
+                item.outcome
+            );
         };
         let msg = e.to_string();
         assert!(msg.contains("new name"), "{bad:?}: {msg}");
@@ -831,7 +838,10 @@ fn a_handler_name_that_already_exists_is_rejected_with_a_clear_error() {
         unreachable!()
     };
     let msg = e.to_string();
-    assert!(msg.contains("\"b.txt\"") && msg.contains("already exists"), "{msg}");
+    assert!(
+        msg.contains("\"b.txt\"") && msg.contains("already exists"),
+        "{msg}"
+    );
     assert!(item.ops.is_empty());
     apply_and_check_untouched(&mut w, &plan);
     assert_eq!(
@@ -1014,11 +1024,7 @@ fn conflict_records_outside_the_synced_paths_are_left_alone() {
     w.conflicts.insert(p("other/b.txt"));
     w.conflicts.insert(p("docs/stale.txt"));
 
-    let req = SyncRequest::new(
-        vec![p("docs")],
-        control(ConflictPolicy::Default),
-        w.now,
-    );
+    let req = SyncRequest::new(vec![p("docs")], control(ConflictPolicy::Default), w.now);
     let plan = plan_of(&w, &req);
     assert!(changes_for(&plan, "other/b.txt").is_empty(), "{plan:#?}");
     assert_eq!(
@@ -1075,10 +1081,8 @@ fn abort_stops_the_plan_at_that_item_and_keeps_later_records() {
     assert_eq!(w.conflicts.len(), 3);
 
     let mut req = request(&w, ConflictPolicy::KeepLocal);
-    req.answers.insert(
-        p("docs/b.txt"),
-        HandlerAnswer::new(ConflictResolve::Abort),
-    );
+    req.answers
+        .insert(p("docs/b.txt"), HandlerAnswer::new(ConflictResolve::Abort));
     let plan = plan_of(&w, &req);
     let last = plan.items.last().expect("a plan");
     assert_eq!(last.path, p("docs/b.txt"));
@@ -1102,9 +1106,15 @@ fn abort_stops_the_plan_at_that_item_and_keeps_later_records() {
     assert!(w.conflicts.contains(&p("docs/b.txt")));
     assert!(w.conflicts.contains(&p("docs/c.txt")));
     assert_eq!(local(&w, "docs/c.txt").as_deref(), Some("local c"));
-    assert_eq!(remote(&w, "docs/c.txt").as_deref(), Some("server c, longer"));
+    assert_eq!(
+        remote(&w, "docs/c.txt").as_deref(),
+        Some("server c, longer")
+    );
     assert_eq!(local(&w, "docs/b.txt").as_deref(), Some("local b"));
-    assert_eq!(remote(&w, "docs/b.txt").as_deref(), Some("server b, longer"));
+    assert_eq!(
+        remote(&w, "docs/b.txt").as_deref(),
+        Some("server b, longer")
+    );
 }
 
 #[test]

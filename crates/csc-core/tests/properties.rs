@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use csc_core::win::{ConflictPolicy, ConflictResolve, SyncControl, SyncControlFlags};
 use csc_core::{
-    CaseRule, ContentHash, HandlerAnswer, ItemKind, ItemPath, LocalChanges, Pins, Plan, PlannedItem,
-    Presence, SyncRequest,
+    CaseRule, ContentHash, HandlerAnswer, ItemKind, ItemPath, LocalChanges, Pins, Plan,
+    PlannedItem, Presence, SyncRequest,
 };
 use csc_testkit::World;
 use csc_testkit::arb::{Edit, Scenario, scenario};
@@ -55,7 +55,17 @@ fn keeping_answer() -> impl Strategy<Value = ConflictResolve> {
 /// Everything a user can observe of a world, without server versions and times (which depend
 /// on the order the steps ran in).
 type Observable = (
-    BTreeMap<ItemPath, (ItemKind, Presence, LocalChanges, Option<ContentHash>, Pins, bool)>,
+    BTreeMap<
+        ItemPath,
+        (
+            ItemKind,
+            Presence,
+            LocalChanges,
+            Option<ContentHash>,
+            Pins,
+            bool,
+        ),
+    >,
     BTreeMap<ItemPath, (ItemKind, Option<ContentHash>)>,
     BTreeSet<ItemPath>,
 );
@@ -66,7 +76,14 @@ fn observable(w: &World) -> Observable {
         .iter()
         .map(|(k, e)| {
             let l = &e.local;
-            let v = (l.kind, l.presence, l.changes, l.hash, e.pins, e.original.is_some());
+            let v = (
+                l.kind,
+                l.presence,
+                l.changes,
+                l.hash,
+                e.pins,
+                e.original.is_some(),
+            );
             (k.clone(), v)
         })
         .collect();
@@ -84,7 +101,8 @@ fn touched(item: &PlannedItem) -> Vec<&ItemPath> {
     for op in &item.ops {
         paths.push(op.action.path());
         match &op.action {
-            csc_core::Action::MoveLocal { from, .. } | csc_core::Action::MoveRemote { from, .. } => {
+            csc_core::Action::MoveLocal { from, .. }
+            | csc_core::Action::MoveRemote { from, .. } => {
                 paths.push(from);
             }
             _ => {}
@@ -133,6 +151,8 @@ fn shuffled(plan: &Plan, seed: u64) -> Plan {
 
 /// 512 cases natively and 128 on wasm, unless `PROPTEST_CASES` asks for a longer run. Failing
 /// seeds are kept next to this file and replayed first on every run.
+// Reading the environment is fine in a test; the ban in clippy.toml is for the core itself.
+#[allow(clippy::disallowed_methods)]
 fn config() -> ProptestConfig {
     let default = ProptestConfig::default();
     let from_env = std::env::var("PROPTEST_CASES").is_ok();
@@ -150,9 +170,19 @@ fn describe(s: &Scenario, w: &World, plan: &Plan) -> String {
     let items: Vec<String> = plan
         .items
         .iter()
-        .map(|i| format!("  {} {:?} {:?} {:?}", i.path, i.class.state, i.outcome, i.ops))
+        .map(|i| {
+            format!(
+                "  {} {:?} {:?} {:?}",
+                i.path, i.class.state, i.outcome, i.ops
+            )
+        })
         .collect();
-    format!("{s:?}\ncache: {:?}\nremote: {:?}\nplan:\n{}", w.cache.keys().collect::<Vec<_>>(), w.remote, items.join("\n"))
+    format!(
+        "{s:?}\ncache: {:?}\nremote: {:?}\nplan:\n{}",
+        w.cache.keys().collect::<Vec<_>>(),
+        w.remote,
+        items.join("\n")
+    )
 }
 
 proptest! {
@@ -245,13 +275,25 @@ proptest! {
 fn round_trip(s: &Scenario, policy: ConflictPolicy) {
     let mut w = s.world();
     let heads = w.heads();
-    let plan = w.plan(&request(&w, two_way(policy))).expect("deletions are allowed");
+    let plan = w
+        .plan(&request(&w, two_way(policy)))
+        .expect("deletions are allowed");
     w.apply(&plan);
-    let again = w.plan(&request(&w, two_way(policy))).expect("deletions are allowed");
-    assert!(again.is_noop(), "second plan is not empty:\n{}", describe(s, &w, &again));
+    let again = w
+        .plan(&request(&w, two_way(policy)))
+        .expect("deletions are allowed");
+    assert!(
+        again.is_noop(),
+        "second plan is not empty:\n{}",
+        describe(s, &w, &again)
+    );
     if policy == ConflictPolicy::Default {
         let after = w.all_contents();
-        assert!(heads.iter().all(|h| after.contains(h)), "{}", describe(s, &w, &plan));
+        assert!(
+            heads.iter().all(|h| after.contains(h)),
+            "{}",
+            describe(s, &w, &plan)
+        );
     }
 }
 
@@ -328,6 +370,21 @@ fn a_name_deleted_offline_collides_with_nothing() {
         local: vec![Edit::Delete(19)],
         remote: vec![Edit::Write(68, 0)],
         epoch_changed: false,
+    };
+    round_trip(&s, ConflictPolicy::Default);
+}
+
+#[test]
+fn a_merge_drops_tombstones_whose_original_it_clears() {
+    // Offline, b was deleted and recreated with b/b as a file; b/b/a stayed a tombstone below
+    // it. The server changed epoch, so the merge cannot restore b/b/a under a file and clears
+    // its original: the tombstone must go with it.
+    let s = Scenario {
+        case: CaseRule::Sensitive,
+        base: vec![(24, false, 0)],
+        local: vec![Edit::Delete(1), Edit::Write(7, 0)],
+        remote: vec![],
+        epoch_changed: true,
     };
     round_trip(&s, ConflictPolicy::Default);
 }

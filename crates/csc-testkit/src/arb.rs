@@ -50,7 +50,11 @@ pub fn pool(case: CaseRule) -> Vec<String> {
     };
     let mut out: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
     for depth in 1..3 {
-        let prev: Vec<String> = out.iter().filter(|p| p.matches('/').count() == depth - 1).cloned().collect();
+        let prev: Vec<String> = out
+            .iter()
+            .filter(|p| p.matches('/').count() == depth - 1)
+            .cloned()
+            .collect();
         for parent in prev {
             for n in names {
                 out.push(format!("{parent}/{n}"));
@@ -153,7 +157,10 @@ fn ensure_parents(w: &mut World, path: &str, side: Side) -> bool {
             Some(false) => return false,
             None => {
                 // A tombstone or ghost in the cache cannot hold live children either.
-                if side != Side::Remote && w.cache.contains_key(&crate::p(&ancestor)) && side == Side::Base {
+                if side != Side::Remote
+                    && w.cache.contains_key(&crate::p(&ancestor))
+                    && side == Side::Base
+                {
                     return false;
                 }
                 match side {

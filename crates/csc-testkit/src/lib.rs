@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use csc_core::win::{SyncControl, SyncControlFlags};
 use csc_core::{
     Action, CacheEntry, CacheTree, CaseRule, ConflictChange, ContentHash, Epoch, ItemKind,
-    ItemPath, LocalChanges, LocalItem, Meta, Millis, Pins, Plan, PlanError, Precondition,
-    Presence, RemoteEntry, RemoteTree, Share, ShareState, ShareView, SyncRequest, Version, plan,
+    ItemPath, LocalChanges, LocalItem, Meta, Millis, Pins, Plan, PlanError, Precondition, Presence,
+    RemoteEntry, RemoteTree, Share, ShareState, ShareView, SyncRequest, Version, plan,
 };
 
 /// The content hash the test kit gives a content label: a 128-bit FNV-1a of the text.
@@ -118,7 +118,8 @@ impl World {
         let meta = self.dir_meta();
         self.remote.insert(p(path), meta.clone());
         let pins = Pins::inheriting(csc_core::PinSources::USER);
-        self.cache.insert(p(path), CacheEntry::synced(p(path), meta, pins));
+        self.cache
+            .insert(p(path), CacheEntry::synced(p(path), meta, pins));
         self
     }
 
@@ -127,7 +128,8 @@ impl World {
         let meta = self.file_meta(content);
         self.remote.insert(p(path), meta.clone());
         let pins = Pins::pinned(csc_core::PinSources::USER);
-        self.cache.insert(p(path), CacheEntry::synced(p(path), meta, pins));
+        self.cache
+            .insert(p(path), CacheEntry::synced(p(path), meta, pins));
         self
     }
 
@@ -154,7 +156,11 @@ impl World {
                 let (original, pins) = existing
                     .map(|e| (e.original.clone(), e.pins))
                     .unwrap_or((None, Pins::NONE));
-                let pins = if pins == Pins::NONE { self.inherit_pins(&path) } else { pins };
+                let pins = if pins == Pins::NONE {
+                    self.inherit_pins(&path)
+                } else {
+                    pins
+                };
                 self.cache.insert(
                     path.clone(),
                     CacheEntry {
@@ -253,15 +259,24 @@ impl World {
 
     /// Marks a cached file sparse (its content is not, or no longer, cached).
     pub fn make_sparse(&mut self, path: &str) -> &mut Self {
-        let e = self.cache.get_mut(&p(path)).expect("make_sparse: not cached");
-        assert!(e.local.changes.is_empty(), "make_sparse: {path} has offline changes");
+        let e = self
+            .cache
+            .get_mut(&p(path))
+            .expect("make_sparse: not cached");
+        assert!(
+            e.local.changes.is_empty(),
+            "make_sparse: {path} has offline changes"
+        );
         e.local.presence = Presence::Sparse;
         self
     }
 
     /// Sets the pins of a cached item.
     pub fn set_pins(&mut self, path: &str, pins: Pins) -> &mut Self {
-        self.cache.get_mut(&p(path)).expect("set_pins: not cached").pins = pins;
+        self.cache
+            .get_mut(&p(path))
+            .expect("set_pins: not cached")
+            .pins = pins;
         self
     }
 
@@ -289,7 +304,10 @@ impl World {
     /// Creates a directory on the server.
     pub fn remote_mkdir(&mut self, path: &str) -> &mut Self {
         let meta = self.dir_meta();
-        assert!(!self.remote.contains_key(&p(path)), "remote_mkdir: {path} exists");
+        assert!(
+            !self.remote.contains_key(&p(path)),
+            "remote_mkdir: {path} exists"
+        );
         self.remote.insert(p(path), meta);
         self
     }
@@ -297,14 +315,18 @@ impl World {
     /// Deletes an item and its subtree on the server.
     pub fn remote_delete(&mut self, path: &str) -> &mut Self {
         let root = p(path);
-        self.remote.retain(|k, _| !k.is_self_or_descendant_of(&root));
+        self.remote
+            .retain(|k, _| !k.is_self_or_descendant_of(&root));
         self
     }
 
     /// Touches an item on the server: a new version with the same content.
     pub fn remote_touch(&mut self, path: &str) -> &mut Self {
         let (version, now) = (self.version(), self.tick());
-        let m = self.remote.get_mut(&p(path)).expect("remote_touch: not on the server");
+        let m = self
+            .remote
+            .get_mut(&p(path))
+            .expect("remote_touch: not on the server");
         m.version = version;
         m.modified = now;
         self
@@ -378,20 +400,36 @@ impl World {
         for change in &plan.conflicts {
             match change {
                 ConflictChange::Added(r) => {
-                    assert!(self.conflicts.insert(r.path.clone()), "conflict {} added twice", r.path);
+                    assert!(
+                        self.conflicts.insert(r.path.clone()),
+                        "conflict {} added twice",
+                        r.path
+                    );
                 }
                 ConflictChange::Updated(r) => {
-                    assert!(self.conflicts.contains(&r.path), "conflict {} updated but not recorded", r.path);
+                    assert!(
+                        self.conflicts.contains(&r.path),
+                        "conflict {} updated but not recorded",
+                        r.path
+                    );
                 }
                 ConflictChange::Removed(path) => {
-                    assert!(self.conflicts.remove(path), "conflict {path} removed but not recorded");
+                    assert!(
+                        self.conflicts.remove(path),
+                        "conflict {path} removed but not recorded"
+                    );
                 }
             }
         }
         // A merge's unresolved items lose their old-epoch originals; then the cache takes the
         // listing's epoch.
         for path in &plan.forget_originals {
-            self.cache.get_mut(path).expect("forget: not cached").original = None;
+            let e = self.cache.get_mut(path).expect("forget: not cached");
+            if e.local.is_deleted() {
+                self.cache.remove(path);
+            } else {
+                e.original = None;
+            }
         }
         if let Some(epoch) = &self.remote_epoch {
             self.share.epoch = Some(epoch.clone());
@@ -440,7 +478,10 @@ impl World {
                 self.assert_remote_parent(path, "upload");
                 let version = self.version();
                 let e = self.cache.get_mut(path).expect("upload: not cached");
-                assert!(e.exists_locally() && !e.kind().is_dir(), "upload {path}: no local file");
+                assert!(
+                    e.exists_locally() && !e.kind().is_dir(),
+                    "upload {path}: no local file"
+                );
                 let meta = Meta {
                     kind: e.local.kind,
                     version,
@@ -456,17 +497,27 @@ impl World {
                 self.remote.insert(path.clone(), meta);
             }
             Action::MakeRemoteDir { path } => {
-                assert!(!self.remote.contains_key(path), "mkcol {path}: exists on the server");
+                assert!(
+                    !self.remote.contains_key(path),
+                    "mkcol {path}: exists on the server"
+                );
                 self.assert_remote_parent(path, "mkcol");
                 let meta = self.dir_meta();
                 let e = self.cache.get_mut(path).expect("mkcol: not cached");
-                assert!(e.exists_locally() && e.kind().is_dir(), "mkcol {path}: no local directory");
+                assert!(
+                    e.exists_locally() && e.kind().is_dir(),
+                    "mkcol {path}: no local directory"
+                );
                 e.original = Some(meta.clone());
                 e.local.changes = LocalChanges::empty();
                 self.remote.insert(path.clone(), meta);
             }
             Action::PushMeta { path, expected } => {
-                self.check_precondition(path, &Precondition::Version(expected.clone()), "push meta");
+                self.check_precondition(
+                    path,
+                    &Precondition::Version(expected.clone()),
+                    "push meta",
+                );
                 let version = self.version();
                 let e = self.cache.get_mut(path).expect("push meta: not cached");
                 let m = self.remote.get_mut(path).expect("checked above");
@@ -493,7 +544,10 @@ impl World {
             }
             Action::MoveRemote { from, to, expected } => {
                 self.check_precondition(from, &Precondition::Version(expected.clone()), "move");
-                assert!(!self.remote.contains_key(to), "move to {to}: exists on the server");
+                assert!(
+                    !self.remote.contains_key(to),
+                    "move to {to}: exists on the server"
+                );
                 self.assert_remote_parent(to, "move");
                 let mut meta = self.remote.remove(from).expect("checked above");
                 meta.version = self.version();
@@ -502,8 +556,16 @@ impl World {
                     e.original = None;
                 }
             }
-            Action::Download { path, meta: _, expected } => {
-                let current = self.remote.get(path).cloned().expect("download: not on the server");
+            Action::Download {
+                path,
+                meta: _,
+                expected,
+            } => {
+                let current = self
+                    .remote
+                    .get(path)
+                    .cloned()
+                    .expect("download: not on the server");
                 if let Some(v) = expected {
                     assert_eq!(&current.version, v, "download {path}: version precondition");
                 }
@@ -511,7 +573,11 @@ impl World {
                 self.assert_local_parent(path, "download");
                 let pins = self.cache.get(path).map(|e| e.pins).unwrap_or(Pins::NONE);
                 let suspended = self.cache.get(path).is_some_and(|e| e.suspended);
-                if self.cache.get(path).is_some_and(|e| e.exists_locally() && e.kind().is_dir()) {
+                if self
+                    .cache
+                    .get(path)
+                    .is_some_and(|e| e.exists_locally() && e.kind().is_dir())
+                {
                     assert!(
                         !self.cache.keys().any(|k| k.is_descendant_of(path)),
                         "download {path}: replaces a cached directory that still has children"
@@ -522,8 +588,15 @@ impl World {
                 self.cache.insert(path.clone(), entry);
             }
             Action::MakeLocalDir { path, meta: _ } => {
-                let current = self.remote.get(path).cloned().expect("mkdir: not on the server");
-                assert!(current.kind.is_dir(), "mkdir {path}: not a directory on the server");
+                let current = self
+                    .remote
+                    .get(path)
+                    .cloned()
+                    .expect("mkdir: not on the server");
+                assert!(
+                    current.kind.is_dir(),
+                    "mkdir {path}: not a directory on the server"
+                );
                 self.assert_local_parent(path, "mkdir");
                 let pins = self.cache.get(path).map(|e| e.pins).unwrap_or(Pins::NONE);
                 if let Some(e) = self.cache.get(path) {
@@ -532,10 +605,17 @@ impl World {
                         "mkdir {path}: a directory exists in the cache"
                     );
                 }
-                self.cache.insert(path.clone(), CacheEntry::synced(path.clone(), current, pins));
+                self.cache.insert(
+                    path.clone(),
+                    CacheEntry::synced(path.clone(), current, pins),
+                );
             }
             Action::AdoptRemote { path, meta: _ } => {
-                let current = self.remote.get(path).cloned().expect("adopt: not on the server");
+                let current = self
+                    .remote
+                    .get(path)
+                    .cloned()
+                    .expect("adopt: not on the server");
                 let e = self.cache.get_mut(path).expect("adopt: not cached");
                 let presence = match e.local.presence {
                     Presence::Ghost => Presence::Ghost,
@@ -548,7 +628,10 @@ impl World {
                         "adopt {path}: a file is adopted only when both copies are equal"
                     );
                 }
-                e.local = LocalItem { presence, ..LocalItem::synced(&current) };
+                e.local = LocalItem {
+                    presence,
+                    ..LocalItem::synced(&current)
+                };
                 e.original = Some(current);
             }
             Action::DeleteLocal { path } => {
@@ -559,10 +642,16 @@ impl World {
                 self.cache.remove(path).expect("delete local: not cached");
             }
             Action::MoveLocal { from, to } => {
-                assert!(!self.cache.contains_key(to), "move local to {to}: exists in the cache");
+                assert!(
+                    !self.cache.contains_key(to),
+                    "move local to {to}: exists in the cache"
+                );
                 self.assert_local_parent(to, "move local");
                 let e = self.cache.get_mut(from).expect("move local: not cached");
-                assert!(e.exists_locally() && !e.kind().is_dir(), "move local {from}: not a file");
+                assert!(
+                    e.exists_locally() && !e.kind().is_dir(),
+                    "move local {from}: not a file"
+                );
                 let mut moved = e.clone();
                 moved.path = to.clone();
                 moved.original = None;
@@ -604,7 +693,9 @@ impl World {
     pub fn heads(&self) -> BTreeSet<ContentHash> {
         let mut heads = BTreeSet::new();
         for e in self.cache.values() {
-            if e.exists_locally() && !e.kind().is_dir() && !e.local.changes.is_empty()
+            if e.exists_locally()
+                && !e.kind().is_dir()
+                && !e.local.changes.is_empty()
                 && let Some(h) = e.local.hash
             {
                 heads.insert(h);
@@ -613,7 +704,10 @@ impl World {
         for (path, m) in &self.remote {
             let base = self.cache.get(path).and_then(|e| e.original.as_ref());
             let newer = base.is_none_or(|b| b.version != m.version);
-            if !m.kind.is_dir() && newer && let Some(h) = m.hash {
+            if !m.kind.is_dir()
+                && newer
+                && let Some(h) = m.hash
+            {
                 heads.insert(h);
             }
         }
@@ -629,4 +723,3 @@ impl World {
             .collect()
     }
 }
-

@@ -4,8 +4,8 @@
 
 use csc_core::win::{SyncControl, SyncControlFlags};
 use csc_core::{
-    CacheEntry, CacheTree, CaseRule, Epoch, ItemPath, LocalChanges, Meta, Millis, PinSources,
-    Pins, RemoteEntry, RemoteTree, Share, ShareState, SyncRequest,
+    CacheEntry, CacheTree, CaseRule, Epoch, ItemPath, LocalChanges, Meta, Millis, PinSources, Pins,
+    RemoteEntry, RemoteTree, Share, ShareState, SyncRequest,
 };
 
 use crate::hash_of;
@@ -37,7 +37,10 @@ pub fn share_with_changes(files: usize) -> Workload {
     let add_dir = |cache: &mut Vec<CacheEntry>, remote: &mut Vec<RemoteEntry>, path: String| {
         let path = ItemPath::new(&path).expect("valid workload path");
         let meta = Meta::dir("\"d1\"", Millis(1));
-        remote.push(RemoteEntry { path: path.clone(), meta: meta.clone() });
+        remote.push(RemoteEntry {
+            path: path.clone(),
+            meta: meta.clone(),
+        });
         cache.push(CacheEntry::synced(path, meta, pins));
     };
     let (mut local_changes, mut remote_changes) = (0, 0);
@@ -47,14 +50,21 @@ pub fn share_with_changes(files: usize) -> Workload {
             add_dir(&mut cache, &mut remote, format!("group{group:04}"));
         }
         if i % 100 == 0 {
-            add_dir(&mut cache, &mut remote, format!("group{group:04}/folder{dir:03}"));
+            add_dir(
+                &mut cache,
+                &mut remote,
+                format!("group{group:04}/folder{dir:03}"),
+            );
         }
-        let path = ItemPath::new(&format!("group{group:04}/folder{dir:03}/document{file:03}.txt"))
-            .expect("valid workload path");
+        let path = ItemPath::new(&format!(
+            "group{group:04}/folder{dir:03}/document{file:03}.txt"
+        ))
+        .expect("valid workload path");
         let hash = hash_of(&format!("content {i}"));
         let version = format!("\"{i:x}-1\"");
         let meta = Meta::file(&version, 4096, Millis(1_700_000_000_000), Some(hash));
-        let mut entry = CacheEntry::synced(path.clone(), meta.clone(), Pins::pinned(PinSources::USER));
+        let mut entry =
+            CacheEntry::synced(path.clone(), meta.clone(), Pins::pinned(PinSources::USER));
         let mut remote_meta = meta;
         // 1% of the files changed offline, another 1% on the server (disjoint sets).
         if i % 100 == 17 {
@@ -70,7 +80,10 @@ pub fn share_with_changes(files: usize) -> Workload {
             remote_changes += 1;
         }
         cache.push(entry);
-        remote.push(RemoteEntry { path, meta: remote_meta });
+        remote.push(RemoteEntry {
+            path,
+            meta: remote_meta,
+        });
     }
     let items = cache.len();
     let share = ShareState {
@@ -83,7 +96,8 @@ pub fn share_with_changes(files: usize) -> Workload {
     Workload {
         share,
         cache: CacheTree::new(cache).expect("a valid workload cache"),
-        remote: RemoteTree::new(remote, Some(Epoch("e1".into()))).expect("a valid workload listing"),
+        remote: RemoteTree::new(remote, Some(Epoch("e1".into())))
+            .expect("a valid workload listing"),
         request: SyncRequest::new(vec![ItemPath::root()], control, Millis(1_800_000_000_000)),
         items,
         local_changes,
