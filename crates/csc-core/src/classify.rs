@@ -361,7 +361,7 @@ fn disposition_of(l: L, r: R, has_base: bool, obs: &Observed<'_>) -> Disposition
                 (None, None) => true,
                 (Some(lk), Some(rk)) if lk.is_dir() && rk.is_dir() => true,
                 (Some(lk), Some(rk)) if !lk.is_dir() && !rk.is_dir() => {
-                    let local_hash = obs.local.and_then(|x| x.hash);
+                    let local_hash = obs.local.and_then(|x| x.view(obs.original).hash);
                     let remote_hash = obs.remote.and_then(|x| x.hash);
                     local_hash.is_some() && local_hash == remote_hash
                 }
@@ -378,13 +378,14 @@ fn change_details(obs: &Observed<'_>, base: Option<&Meta>) -> ChangeDetails {
         let flags = local.changes;
         let live = matches!(local.presence, Presence::Full | Presence::Sparse);
         if let (Some(b), true) = (base, live) {
-            if local.size != b.size {
+            let view = local.view(obs.original);
+            if view.size != b.size {
                 d |= ChangeDetails::LOCAL_SIZE;
             }
-            if local.attributes != b.attributes {
+            if view.attributes != b.attributes {
                 d |= ChangeDetails::LOCAL_ATTRIBUTES;
             }
-            if local.modified != b.modified {
+            if view.modified != b.modified {
                 d |= ChangeDetails::LOCAL_TIME;
             }
         }
@@ -413,16 +414,17 @@ fn change_details(obs: &Observed<'_>, base: Option<&Meta>) -> ChangeDetails {
 
 fn item_changes(obs: &Observed<'_>) -> ItemChangeFlags {
     let mut f = ItemChangeFlags::empty();
-    if let (Some(l), Some(r)) = (obs.local, obs.remote)
-        && matches!(l.presence, Presence::Full | Presence::Sparse)
+    if let (Some(local), Some(r)) = (obs.local, obs.remote)
+        && matches!(local.presence, Presence::Full | Presence::Sparse)
     {
+        let l = local.view(obs.original);
         if l.modified != r.modified {
             f |= ItemChangeFlags::WRITETIME | ItemChangeFlags::CHANGETIME;
         }
         if l.attributes != r.attributes {
             f |= ItemChangeFlags::ATTRIBUTES | ItemChangeFlags::CHANGETIME;
         }
-        if !l.kind.is_dir() && l.size != r.size {
+        if !local.kind.is_dir() && l.size != r.size {
             f |= ItemChangeFlags::FILESIZE;
         }
     }

@@ -182,15 +182,9 @@ pub enum Presence {
     Deleted,
 }
 
-/// The local (cached) state of an item.
+/// Metadata of a local copy that differs from its original: a copy changed or created offline.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LocalItem {
-    /// File, directory or link.
-    pub kind: ItemKind,
-    /// Full, sparse, ghost or deleted.
-    pub presence: Presence,
-    /// What was changed offline since the original.
-    pub changes: LocalChanges,
+pub struct LocalMeta {
     /// Size of the local copy.
     pub size: u64,
     /// Time of the last local change (for a tombstone: when it was deleted). KEEPLATEST
@@ -200,34 +194,123 @@ pub struct LocalItem {
     pub attributes: u32,
     /// Hash of the local content, when known.
     pub hash: Option<ContentHash>,
-    /// Bytes waiting to be uploaded (IOfflineFilesDirtyInfo::LocalDirtyByteCount).
-    pub dirty_bytes: u64,
     /// A link's target.
-    pub link_target: Option<Box<ItemPath>>,
+    pub link_target: Option<ItemPath>,
+}
+
+impl LocalMeta {
+    /// The metadata of `meta`, as a local copy's own.
+    pub fn of(meta: &Meta) -> Self {
+        LocalMeta {
+            size: meta.size,
+            modified: meta.modified,
+            attributes: meta.attributes,
+            hash: meta.hash,
+            link_target: meta.link_target.as_deref().cloned(),
+        }
+    }
+}
+
+/// The local (cached) state of an item.
+///
+/// Most cached items are in sync, and their local metadata equals the original's, so a local
+/// copy holds metadata of its own ([`LocalMeta`]) only when it differs: that keeps a synced
+/// item's cache entry small (the benchmark's budget is 300 bytes an item for cache and listing
+/// together). Read it through [`LocalItem::view`] or [`CacheEntry::local_view`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalItem {
+    /// File, directory or link.
+    pub kind: ItemKind,
+    /// Full, sparse, ghost or deleted.
+    pub presence: Presence,
+    /// What was changed offline since the original.
+    pub changes: LocalChanges,
+    /// The copy's own metadata; `None` when it equals the original's. An item with no original
+    /// must have its own.
+    pub own: Option<Box<LocalMeta>>,
+}
+
+/// The local copy's metadata, whether its own or its original's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalView<'a> {
+    /// Size of the local copy.
+    pub size: u64,
+    /// Time of the last local change.
+    pub modified: Millis,
+    /// Attribute bits.
+    pub attributes: u32,
+    /// Hash of the local content, when known.
+    pub hash: Option<ContentHash>,
+    /// A link's target.
+    pub link_target: Option<&'a ItemPath>,
 }
 
 impl LocalItem {
-    /// A fully cached copy equal to `meta` with no offline change: the state right after a sync.
+    /// A fully cached copy equal to `meta` with no offline change: the state right after a sync
+    /// (with `meta` as the original).
     pub fn synced(meta: &Meta) -> Self {
         LocalItem {
             kind: meta.kind,
             presence: Presence::Full,
             changes: LocalChanges::empty(),
-            size: meta.size,
-            modified: meta.modified,
-            attributes: meta.attributes,
-            hash: meta.hash,
-            dirty_bytes: 0,
-            link_target: meta.link_target.clone(),
+            own: None,
         }
     }
 
-    /// A sparse copy of `meta`: metadata only, content still to be filled.
+    /// A sparse copy of `meta` (the original): metadata only, content still to be filled.
     pub fn sparse(meta: &Meta) -> Self {
         LocalItem {
             presence: Presence::Sparse,
             ..Self::synced(meta)
         }
+    }
+
+    /// A copy with metadata of its own.
+    pub fn with_meta(
+        kind: ItemKind,
+        presence: Presence,
+        changes: LocalChanges,
+        meta: LocalMeta,
+    ) -> Self {
+        LocalItem {
+            kind,
+            presence,
+            changes,
+            own: Some(Box::new(meta)),
+        }
+    }
+
+    /// The copy's metadata: its own, else its original's. Panics if it has neither, which
+    /// [`CacheTree::new`] rules out.
+    pub fn view<'a>(&'a self, original: Option<&'a Meta>) -> LocalView<'a> {
+        match (&self.own, original) {
+            (Some(own), _) => LocalView {
+                size: own.size,
+                modified: own.modified,
+                attributes: own.attributes,
+                hash: own.hash,
+                link_target: own.link_target.as_ref(),
+            },
+            (None, Some(o)) => LocalView {
+                size: o.size,
+                modified: o.modified,
+                attributes: o.attributes,
+                hash: o.hash,
+                link_target: o.link_target.as_deref(),
+            },
+            (None, None) => panic!(
+                "a local copy without metadata of its own needs an original; CacheTree::new checks this"
+            ),
+        }
+    }
+
+    /// The metadata of its own, created from `original` first if it has none, for a change.
+    pub fn own_mut(&mut self, original: Option<&Meta>) -> &mut LocalMeta {
+        self.own.get_or_insert_with(|| {
+            Box::new(LocalMeta::of(original.expect(
+                "a local copy without metadata of its own needs an original",
+            )))
+        })
     }
 
     /// True if the copy carries a change not yet synced (Windows' IsDirty).
@@ -334,6 +417,33 @@ impl CacheEntry {
     pub fn exists_locally(&self) -> bool {
         matches!(self.local.presence, Presence::Full | Presence::Sparse)
     }
+
+    /// Drops the original, keeping the local copy's metadata as its own (the item then counts
+    /// as having no merge base; a tombstone should be removed instead).
+    pub fn forget_original(&mut self) {
+        if let Some(original) = self.original.take() {
+            self.local.own_mut(Some(&original));
+        }
+    }
+
+    /// The local copy's metadata.
+    pub fn local_view(&self) -> LocalView<'_> {
+        self.local.view(self.original.as_ref())
+    }
+
+    /// Bytes waiting to be uploaded (IOfflineFilesDirtyInfo::LocalDirtyByteCount): the whole
+    /// file when its content changed offline, since uploads send whole files.
+    pub fn dirty_bytes(&self) -> u64 {
+        let content_changed = self
+            .local
+            .changes
+            .intersects(LocalChanges::DATA | LocalChanges::CREATED);
+        if content_changed && self.exists_locally() && !self.kind().is_dir() {
+            self.local_view().size
+        } else {
+            0
+        }
+    }
 }
 
 /// One item of a remote listing.
@@ -378,6 +488,14 @@ pub enum TreeError {
     RootListed {
         /// "the cache" or "the remote listing".
         tree: &'static str,
+    },
+    /// An item had neither an original nor local metadata of its own.
+    #[error(
+        "the cache has {path:?} with neither an original nor local metadata: an item created offline needs LocalItem::own"
+    )]
+    NoLocalMeta {
+        /// The item.
+        path: ItemPath,
     },
     /// A live local item sat below an item that is not a live directory.
     #[error(
@@ -473,6 +591,11 @@ impl CacheTree {
         // A live item needs a live directory above it.
         let mut ancestors: Vec<&CacheEntry> = Vec::new();
         for e in &entries {
+            if e.local.own.is_none() && e.original.is_none() {
+                return Err(TreeError::NoLocalMeta {
+                    path: e.path.clone(),
+                });
+            }
             while ancestors
                 .last()
                 .is_some_and(|a| !e.path.is_descendant_of(&a.path))

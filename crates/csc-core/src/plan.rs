@@ -1038,9 +1038,9 @@ impl<'a> Planner<'a> {
                 if e.kind() == ItemKind::Link
                     && e.exists_locally()
                     && e.pins.is_pinned()
-                    && let Some(t) = &e.local.link_target
+                    && let Some(t) = e.local_view().link_target
                 {
-                    links.push(((**t).clone(), e.pins.sources));
+                    links.push((t.clone(), e.pins.sources));
                 }
             }
         }
@@ -1214,7 +1214,9 @@ impl<'a> Planner<'a> {
     /// Orders, checks and guards the plan.
     fn finish(mut self) -> Result<Plan, PlanError> {
         let view = self.view;
-        self.items.sort_by(|a, b| a.path.cmp(&b.path));
+        // Each path appears once in a plan, so an in-place unstable sort is exact (and allocates
+        // nothing, which matters for the memory budget of very large shares).
+        self.items.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         self.block_non_empty_deletes();
         self.block_orphan_creations();
 
@@ -1263,12 +1265,17 @@ impl<'a> Planner<'a> {
         let scopes = self.scopes();
         // Deletions first (children before parents), then the rest (parents before
         // children). An abort answer cuts the plan at its item.
-        let (deletes, mut rest): (Vec<PlannedItem>, Vec<PlannedItem>) = self
-            .items
-            .into_iter()
-            .partition(|i| !i.ops.is_empty() && i.ops.iter().all(|o| o.action.is_delete()));
-        let mut items: Vec<PlannedItem> = deletes.into_iter().rev().collect();
-        items.append(&mut rest);
+        let mut items = self.items;
+        items.sort_unstable_by(|a, b| {
+            let (da, db) = (only_deletes(a), only_deletes(b));
+            db.cmp(&da).then_with(|| {
+                if da {
+                    b.path.cmp(&a.path)
+                } else {
+                    a.path.cmp(&b.path)
+                }
+            })
+        });
         if let Some(abort) = items.iter().position(|i| i.outcome == Outcome::Abort) {
             items.truncate(abort + 1);
         }
@@ -1301,6 +1308,15 @@ impl<'a> Planner<'a> {
     /// there. Runs children first, so a kept child keeps every ancestor.
     fn block_non_empty_deletes(&mut self) {
         let view = self.view;
+        // Most plans remove no directory at all; they need no bookkeeping.
+        let any_dir_removed = self
+            .items
+            .iter()
+            .flat_map(|i| &i.ops)
+            .any(|o| self.removed_dir(&o.action).is_some());
+        if !any_dir_removed {
+            return;
+        }
         let mut deleted: HashMap<Side, Vec<ItemPath>> = HashMap::new();
         for item in &self.items {
             for o in &item.ops {
@@ -1319,28 +1335,9 @@ impl<'a> Planner<'a> {
             let item = &self.items[idx];
             let mut blocked = None;
             for o in &item.ops {
-                let side = o.action.side();
-                let (is_dir_delete, path) = match &o.action {
-                    Action::DeleteRemote { path, .. } => (
-                        view.remote.get(path).is_some_and(|r| r.meta.kind.is_dir()),
-                        path,
-                    ),
-                    Action::DeleteLocal { path } => (
-                        view.cache.get(path).is_some_and(|c| c.kind().is_dir()),
-                        path,
-                    ),
-                    // A file replacing a cached directory.
-                    Action::Download { path, .. } => (
-                        view.cache
-                            .get(path)
-                            .is_some_and(|c| c.exists_locally() && c.kind().is_dir()),
-                        path,
-                    ),
-                    _ => continue,
-                };
-                if !is_dir_delete {
+                let Some((side, path)) = self.removed_dir(&o.action) else {
                     continue;
-                }
+                };
                 let below = match side {
                     Side::Remote => view.remote.subtree(path).len() - 1,
                     Side::Local => view.cache.subtree(path).len() - 1,
@@ -1369,16 +1366,35 @@ impl<'a> Planner<'a> {
         }
     }
 
+    /// The directory a step removes, with its side: a deletion of a directory, or a file
+    /// download that replaces a cached directory.
+    fn removed_dir<'b>(&self, action: &'b Action) -> Option<(Side, &'b ItemPath)> {
+        let view = self.view;
+        let removes = match action {
+            Action::DeleteRemote { path, .. } => {
+                view.remote.get(path).is_some_and(|r| r.meta.kind.is_dir())
+            }
+            Action::DeleteLocal { path } => view.cache.get(path).is_some_and(|c| c.kind().is_dir()),
+            Action::Download { path, .. } => view
+                .cache
+                .get(path)
+                .is_some_and(|c| c.exists_locally() && c.kind().is_dir()),
+            _ => false,
+        };
+        removes.then(|| (action.side(), action.path()))
+    }
+
     /// A creation may only happen where the parent will exist on that side. Runs parents
     /// first, so a blocked directory blocks its subtree.
     fn block_orphan_creations(&mut self) {
         let view = self.view;
+        // Only a removed directory can leave a creation without its parent.
         let mut gone: HashSet<(Side, ItemPath)> = HashSet::new();
         let mut made: HashSet<(Side, ItemPath)> = HashSet::new();
         for item in &self.items {
             for o in &item.ops {
-                if o.action.is_delete() {
-                    gone.insert((o.action.side(), o.action.path().clone()));
+                if let Some((side, path)) = self.removed_dir(&o.action) {
+                    gone.insert((side, path.clone()));
                 }
             }
         }
@@ -1444,6 +1460,11 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// True for an item whose steps are all deletions: it runs in the first phase.
+fn only_deletes(item: &PlannedItem) -> bool {
+    !item.ops.is_empty() && item.ops.iter().all(|o| o.action.is_delete())
+}
+
 /// The conflict store changes of a plan: added or updated records for logged conflicts, and
 /// removal of recorded conflicts under the synced paths that are gone.
 fn conflict_changes(
@@ -1465,12 +1486,15 @@ fn conflict_changes(
                     detected: req.now,
                     state: item.class.state,
                     changes: item.class.changes,
-                    local: c.filter(|c| c.exists_locally()).map(|c| CopyInfo {
-                        kind: c.local.kind,
-                        size: c.local.size,
-                        modified: c.local.modified,
-                        attributes: c.local.attributes,
-                        version: None,
+                    local: c.filter(|c| c.exists_locally()).map(|c| {
+                        let view = c.local_view();
+                        CopyInfo {
+                            kind: c.local.kind,
+                            size: view.size,
+                            modified: view.modified,
+                            attributes: view.attributes,
+                            version: None,
+                        }
                     }),
                     remote: r.map(|r| CopyInfo::of_meta(&r.meta)),
                     original: c.and_then(|c| c.original.as_ref()).map(CopyInfo::of_meta),
@@ -1533,7 +1557,7 @@ fn keep_latest(c: &CacheEntry, remote: Option<&Meta>) -> ConflictResolve {
     let Some(remote) = remote else {
         return ConflictResolve::KeepLocal;
     };
-    match c.local.modified.cmp(&remote.modified) {
+    match c.local_view().modified.cmp(&remote.modified) {
         std::cmp::Ordering::Greater => ConflictResolve::KeepLocal,
         std::cmp::Ordering::Less => ConflictResolve::KeepRemote,
         std::cmp::Ordering::Equal => ConflictResolve::Log,

@@ -84,7 +84,7 @@ fn local(w: &World, path: &str) -> Option<String> {
     Some(if e.kind().is_dir() {
         "<dir>".into()
     } else {
-        w.label(e.local.hash)
+        w.label(e.local_view().hash)
     })
 }
 
@@ -435,7 +435,9 @@ fn keep_remote_restores_a_file_deleted_offline_from_its_new_server_version() {
 #[test]
 fn keep_latest_keeps_the_server_copy_when_it_changed_last() {
     let mut w = edit_edit();
-    assert!(cached(&w, "docs/a.txt").local.modified < server_meta(&w, "docs/a.txt").modified);
+    assert!(
+        cached(&w, "docs/a.txt").local_view().modified < server_meta(&w, "docs/a.txt").modified
+    );
     let plan = plan_of(&w, &request(&w, ConflictPolicy::KeepLatest));
     assert!(matches!(outcome(&plan, "docs/a.txt"), Outcome::Resolved(_)));
     assert!(matches!(
@@ -453,7 +455,9 @@ fn keep_latest_keeps_the_server_copy_when_it_changed_last() {
 fn keep_latest_keeps_the_offline_edit_when_it_changed_last() {
     let mut w = edit_edit_local_newer();
     let listed = server_meta(&w, "docs/a.txt").version;
-    assert!(cached(&w, "docs/a.txt").local.modified > server_meta(&w, "docs/a.txt").modified);
+    assert!(
+        cached(&w, "docs/a.txt").local_view().modified > server_meta(&w, "docs/a.txt").modified
+    );
     let plan = plan_of(&w, &answered(&w, "docs/a.txt", ConflictResolve::KeepLatest));
     assert!(matches!(outcome(&plan, "docs/a.txt"), Outcome::Resolved(_)));
     assert_eq!(
@@ -513,7 +517,8 @@ fn keep_latest_counts_an_offline_deletion_at_its_deletion_time() {
 fn keep_latest_logs_a_conflict_whose_copies_changed_at_the_same_time() {
     let mut w = edit_edit();
     let when = server_meta(&w, "docs/a.txt").modified;
-    w.cache.get_mut(&p("docs/a.txt")).unwrap().local.modified = when;
+    let e = w.cache.get_mut(&p("docs/a.txt")).unwrap();
+    e.local.own_mut(e.original.as_ref()).modified = when;
     let plan = plan_of(&w, &request(&w, ConflictPolicy::KeepLatest));
     assert_eq!(outcome(&plan, "docs/a.txt"), &Outcome::Logged);
     assert!(plan.item(&p("docs/a.txt")).unwrap().ops.is_empty());
@@ -916,7 +921,7 @@ fn log_records_the_conflict_with_its_details_and_touches_neither_side() {
             local: Some(CopyInfo {
                 kind: ItemKind::File,
                 size: "local edit".len() as u64,
-                modified: local_copy.local.modified,
+                modified: local_copy.local_view().modified,
                 attributes: 0,
                 version: None,
             }),

@@ -171,11 +171,11 @@ fn syncin_pulls_server_changes_and_never_pushes() {
     w.apply(&plan);
     assert_eq!(w.remote, server_before, "SYNCIN changed the server");
     assert_eq!(
-        w.cache[&p("docs/theirs.txt")].local.hash,
+        w.cache[&p("docs/theirs.txt")].local_view().hash,
         Some(hash_of("theirs"))
     );
     assert_eq!(
-        w.cache[&p("docs/mine.txt")].local.hash,
+        w.cache[&p("docs/mine.txt")].local_view().hash,
         Some(hash_of("mine"))
     );
     assert!(!w.cache[&p("docs/mine.txt")].local.changes.is_empty());
@@ -323,7 +323,7 @@ fn pinnewfiles_with_syncin_brings_a_new_server_file_in_an_inheriting_pinned_dir_
     w.apply(&plan);
     let e = &w.cache[&p("docs/new.txt")];
     assert_eq!(e.local.presence, Presence::Full);
-    assert_eq!(e.local.hash, Some(hash_of("new")));
+    assert_eq!(e.local_view().hash, Some(hash_of("new")));
     assert_eq!(e.pins, Pins::pinned(PinSources::USER));
     assert!(self::plan(&w, IN | PIN_NEW).is_noop());
 }
@@ -369,7 +369,7 @@ fn pinnewfiles_pins_new_subdirectories_with_inheritance_recursively_parents_firs
     );
     w.apply(&plan);
     assert_eq!(
-        w.cache[&p("docs/sub/deeper/g.txt")].local.hash,
+        w.cache[&p("docs/sub/deeper/g.txt")].local_view().hash,
         Some(hash_of("g"))
     );
     assert!(self::plan(&w, IN | PIN_NEW).is_noop());
@@ -528,7 +528,7 @@ fn pinlinktargets_pins_a_links_target_when_it_is_a_file_and_never_when_it_is_a_d
 
     w.apply(&plan);
     let t = &w.cache[&p("target.txt")];
-    assert_eq!(t.local.hash, Some(hash_of("target")));
+    assert_eq!(t.local_view().hash, Some(hash_of("target")));
     assert!(t.pins.sources.contains(PinSources::USER));
     assert!(!w.cache.contains_key(&p("target-dir")));
 }
@@ -733,7 +733,10 @@ fn cr_keeplocal_resolves_an_edit_edit_conflict_by_overwriting_the_server_copy() 
     assert!(plan.conflicts.is_empty());
     w.apply(&plan);
     assert_eq!(w.remote[&p("f.txt")].hash, Some(hash_of("mine")));
-    assert_eq!(w.cache[&p("f.txt")].local.hash, Some(hash_of("mine")));
+    assert_eq!(
+        w.cache[&p("f.txt")].local_view().hash,
+        Some(hash_of("mine"))
+    );
     assert!(self::plan(&w, TWO_WAY).is_noop());
 }
 
@@ -750,7 +753,10 @@ fn cr_keepremote_resolves_an_edit_edit_conflict_by_overwriting_the_cached_copy()
     assert!(plan.conflicts.is_empty());
     w.apply(&plan);
     assert_eq!(w.remote[&p("f.txt")].hash, Some(hash_of("theirs")));
-    assert_eq!(w.cache[&p("f.txt")].local.hash, Some(hash_of("theirs")));
+    assert_eq!(
+        w.cache[&p("f.txt")].local_view().hash,
+        Some(hash_of("theirs"))
+    );
     assert!(self::plan(&w, TWO_WAY).is_noop());
 }
 
@@ -777,7 +783,10 @@ fn cr_keeplatest_resolves_an_edit_edit_conflict_for_the_copy_modified_last() {
         );
         w.apply(&plan);
         assert_eq!(w.remote[&p("f.txt")].hash, Some(hash_of(winner)));
-        assert_eq!(w.cache[&p("f.txt")].local.hash, Some(hash_of(winner)));
+        assert_eq!(
+            w.cache[&p("f.txt")].local_view().hash,
+            Some(hash_of(winner))
+        );
     }
 }
 
@@ -853,7 +862,7 @@ fn cr_policies_resolve_delete_edit_and_edit_delete_conflicts_as_named() {
             .cache
             .get(&p("f.txt"))
             .filter(|e| e.exists_locally())
-            .and_then(|e| e.local.hash);
+            .and_then(|e| e.local_view().hash);
         let remote = w.remote.get(&p("f.txt")).and_then(|m| m.hash);
         assert_eq!(local, left.map(hash_of), "{what}: the cache");
         assert_eq!(remote, left.map(hash_of), "{what}: the server");
@@ -888,7 +897,8 @@ fn cr_keeplatest_weighs_an_offline_delete_at_its_deletion_time() {
 fn cr_keeplatest_logs_a_conflict_whose_copies_have_the_same_time() {
     let mut w = edit_edit(true);
     let remote_time = w.remote[&p("f.txt")].modified;
-    w.cache.get_mut(&p("f.txt")).expect("cached").local.modified = remote_time;
+    let e = w.cache.get_mut(&p("f.txt")).expect("cached");
+    e.local.own_mut(e.original.as_ref()).modified = remote_time;
     let plan = plan_control(&w, with_policy(ConflictPolicy::KeepLatest));
     let item = plan.item(&p("f.txt")).expect("planned");
     assert_eq!(item.outcome, Outcome::Logged);

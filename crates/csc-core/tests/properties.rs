@@ -80,7 +80,7 @@ fn observable(w: &World) -> Observable {
                 l.kind,
                 l.presence,
                 l.changes,
-                l.hash,
+                e.local_view().hash,
                 e.pins,
                 e.original.is_some(),
             );

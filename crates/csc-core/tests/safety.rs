@@ -50,7 +50,7 @@ fn local(w: &World, path: &str) -> Option<String> {
     Some(if e.kind().is_dir() {
         "<dir>".into()
     } else {
-        w.label(e.local.hash)
+        w.label(e.local_view().hash)
     })
 }
 

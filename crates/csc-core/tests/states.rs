@@ -18,7 +18,7 @@ use csc_core::win::{
 };
 use csc_core::{
     Action, Classification, ConflictChange, ContentHash, Disposition, Epoch, ItemKind,
-    LocalChanges, LocalItem, Meta, Millis, Observed, Outcome, Plan, Presence, classify,
+    LocalChanges, LocalItem, LocalMeta, Meta, Millis, Observed, Outcome, Plan, Presence, classify,
 };
 use csc_testkit::{World, hash_of, p};
 
@@ -166,7 +166,7 @@ fn sparse_dir(w: &mut World, path: &str) {
 /// Read-only is set offline on a cached item.
 fn set_read_only_offline(w: &mut World, path: &str) {
     let e = w.cache.get_mut(&p(path)).expect("attributes: not cached");
-    e.local.attributes |= 0x1;
+    e.local.own_mut(e.original.as_ref()).attributes |= 0x1;
     e.local.changes |= LocalChanges::ATTRIBUTES;
 }
 
@@ -689,7 +689,7 @@ fn table() -> Vec<Row> {
             |w| {
                 w.synced_file("f.txt", "one");
                 ghost(w, "f.txt");
-                w.cache.get_mut(&p("f.txt")).expect("built above").original = None;
+                w.cache.get_mut(&p("f.txt")).expect("built above").forget_original();
             },
         ),
         // 31
@@ -1160,12 +1160,9 @@ fn classify_never_answers_a_reserved_state_the_sentinel_or_name_collision_for_an
                 LocalChanges::CREATED | LocalChanges::DATA,
             ] {
                 for hash in [h1, h2] {
-                    locals.push(Some(LocalItem {
-                        presence,
-                        changes,
-                        hash: (!kind.is_dir()).then_some(hash),
-                        ..LocalItem::synced(&base)
-                    }));
+                    let mut own = LocalMeta::of(&base);
+                    own.hash = (!kind.is_dir()).then_some(hash);
+                    locals.push(Some(LocalItem::with_meta(kind, presence, changes, own)));
                 }
             }
         }
@@ -1281,7 +1278,7 @@ fn both_sides_changed_to_identical_content_is_converged_not_a_conflict() {
     w.apply(&plan);
     let e = &w.cache[&p("f.txt")];
     assert!(e.local.changes.is_empty());
-    assert_eq!(e.local.hash, Some(hash_of("two")));
+    assert_eq!(e.local_view().hash, Some(hash_of("two")));
     assert_eq!(
         e.original.as_ref().map(|o| &o.version),
         Some(&remote_version)

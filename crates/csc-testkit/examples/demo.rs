@@ -174,7 +174,7 @@ fn show(w: &World, plan: &Plan) {
                 "  conflict store: added {} ({:?}, local {:?} vs server {:?})",
                 r.path,
                 r.state,
-                w.label(w.cache.get(&r.path).and_then(|e| e.local.hash)),
+                w.label(w.cache.get(&r.path).and_then(|e| e.local_view().hash)),
                 w.label(w.remote.get(&r.path).and_then(|m| m.hash)),
             ),
             ConflictChange::Updated(r) => println!("  conflict store: updated {}", r.path),

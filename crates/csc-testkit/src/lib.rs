@@ -17,8 +17,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use csc_core::win::{SyncControl, SyncControlFlags};
 use csc_core::{
     Action, CacheEntry, CacheTree, CaseRule, ConflictChange, ContentHash, Epoch, ItemKind,
-    ItemPath, LocalChanges, LocalItem, Meta, Millis, Pins, Plan, PlanError, Precondition, Presence,
-    RemoteEntry, RemoteTree, Share, ShareState, ShareView, SyncRequest, Version, plan,
+    ItemPath, LocalChanges, LocalItem, LocalMeta, Meta, Millis, Pins, Plan, PlanError,
+    Precondition, Presence, RemoteEntry, RemoteTree, Share, ShareState, ShareView, SyncRequest,
+    Version, plan,
 };
 
 /// The content hash the test kit gives a content label: a 128-bit FNV-1a of the text.
@@ -145,10 +146,10 @@ impl World {
             Some(e) if e.exists_locally() && !e.kind().is_dir() => {
                 e.local.changes |= LocalChanges::DATA | LocalChanges::TIME;
                 e.local.presence = Presence::Full;
-                e.local.hash = Some(hash);
-                e.local.size = content.len() as u64;
-                e.local.dirty_bytes = content.len() as u64;
-                e.local.modified = now;
+                let own = e.local.own_mut(e.original.as_ref());
+                own.hash = Some(hash);
+                own.size = content.len() as u64;
+                own.modified = now;
             }
             Some(e) if e.exists_locally() => panic!("local_write: {path} is a directory"),
             existing => {
@@ -166,17 +167,18 @@ impl World {
                     CacheEntry {
                         path,
                         original,
-                        local: LocalItem {
-                            kind: ItemKind::File,
-                            presence: Presence::Full,
-                            changes: LocalChanges::CREATED | LocalChanges::DATA,
-                            size: content.len() as u64,
-                            modified: now,
-                            attributes: 0,
-                            hash: Some(hash),
-                            dirty_bytes: content.len() as u64,
-                            link_target: None,
-                        },
+                        local: LocalItem::with_meta(
+                            ItemKind::File,
+                            Presence::Full,
+                            LocalChanges::CREATED | LocalChanges::DATA,
+                            LocalMeta {
+                                size: content.len() as u64,
+                                modified: now,
+                                attributes: 0,
+                                hash: Some(hash),
+                                link_target: None,
+                            },
+                        ),
                         pins: Pins::pinned(pins.sources),
                         suspended: false,
                     },
@@ -209,17 +211,18 @@ impl World {
             CacheEntry {
                 path,
                 original,
-                local: LocalItem {
-                    kind: ItemKind::Directory,
-                    presence: Presence::Full,
-                    changes: LocalChanges::CREATED,
-                    size: 0,
-                    modified: now,
-                    attributes: 0,
-                    hash: None,
-                    dirty_bytes: 0,
-                    link_target: None,
-                },
+                local: LocalItem::with_meta(
+                    ItemKind::Directory,
+                    Presence::Full,
+                    LocalChanges::CREATED,
+                    LocalMeta {
+                        size: 0,
+                        modified: now,
+                        attributes: 0,
+                        hash: None,
+                        link_target: None,
+                    },
+                ),
                 pins,
                 suspended: false,
             },
@@ -247,8 +250,7 @@ impl World {
                 // A synced item leaves a tombstone; one that had replaced the original keeps
                 // its CREATED mark ("replaced, then deleted").
                 e.local.presence = Presence::Deleted;
-                e.local.modified = now;
-                e.local.dirty_bytes = 0;
+                e.local.own_mut(e.original.as_ref()).modified = now;
                 e.local.changes &= LocalChanges::CREATED;
             } else {
                 self.cache.remove(&k);
@@ -428,7 +430,7 @@ impl World {
             if e.local.is_deleted() {
                 self.cache.remove(path);
             } else {
-                e.original = None;
+                e.forget_original();
             }
         }
         if let Some(epoch) = &self.remote_epoch {
@@ -482,18 +484,19 @@ impl World {
                     e.exists_locally() && !e.kind().is_dir(),
                     "upload {path}: no local file"
                 );
+                let view = e.local_view();
                 let meta = Meta {
                     kind: e.local.kind,
                     version,
-                    size: e.local.size,
-                    modified: e.local.modified,
-                    attributes: e.local.attributes,
-                    hash: e.local.hash,
-                    link_target: e.local.link_target.clone(),
+                    size: view.size,
+                    modified: view.modified,
+                    attributes: view.attributes,
+                    hash: view.hash,
+                    link_target: view.link_target.cloned().map(Box::new),
                 };
                 e.original = Some(meta.clone());
                 e.local.changes = LocalChanges::empty();
-                e.local.dirty_bytes = 0;
+                e.local.own = None;
                 self.remote.insert(path.clone(), meta);
             }
             Action::MakeRemoteDir { path } => {
@@ -510,6 +513,7 @@ impl World {
                 );
                 e.original = Some(meta.clone());
                 e.local.changes = LocalChanges::empty();
+                e.local.own = None;
                 self.remote.insert(path.clone(), meta);
             }
             Action::PushMeta { path, expected } => {
@@ -521,11 +525,13 @@ impl World {
                 let version = self.version();
                 let e = self.cache.get_mut(path).expect("push meta: not cached");
                 let m = self.remote.get_mut(path).expect("checked above");
+                let view = e.local_view();
                 m.version = version;
-                m.attributes = e.local.attributes;
-                m.modified = e.local.modified;
+                m.attributes = view.attributes;
+                m.modified = view.modified;
                 e.original = Some(m.clone());
                 e.local.changes = LocalChanges::empty();
+                e.local.own = None;
             }
             Action::DeleteRemote { path, expected } => {
                 self.check_precondition(path, &Precondition::Version(expected.clone()), "delete");
@@ -538,7 +544,7 @@ impl World {
                     Some(e) if e.local.is_deleted() => {
                         self.cache.remove(path);
                     }
-                    Some(e) => e.original = None,
+                    Some(e) => e.forget_original(),
                     None => {}
                 }
             }
@@ -553,7 +559,7 @@ impl World {
                 meta.version = self.version();
                 self.remote.insert(to.clone(), meta);
                 if let Some(e) = self.cache.get_mut(from) {
-                    e.original = None;
+                    e.forget_original();
                 }
             }
             Action::Download {
@@ -624,7 +630,8 @@ impl World {
                 };
                 if !current.kind.is_dir() && e.exists_locally() {
                     assert_eq!(
-                        e.local.hash, current.hash,
+                        e.local_view().hash,
+                        current.hash,
                         "adopt {path}: a file is adopted only when both copies are equal"
                     );
                 }
@@ -654,12 +661,12 @@ impl World {
                 );
                 let mut moved = e.clone();
                 moved.path = to.clone();
-                moved.original = None;
+                moved.forget_original();
                 moved.local.changes = LocalChanges::CREATED | LocalChanges::DATA;
                 // The path stays cached (and pinned) as a name, to be filled from the server.
                 e.local.presence = Presence::Ghost;
                 e.local.changes = LocalChanges::empty();
-                e.original = None;
+                e.forget_original();
                 self.cache.insert(to.clone(), moved);
             }
             Action::Pin { path, pins } => {
@@ -675,7 +682,7 @@ impl World {
         self.cache
             .iter()
             .filter(|(_, e)| e.exists_locally() && !e.kind().is_dir())
-            .map(|(k, e)| (k.clone(), e.local.hash))
+            .map(|(k, e)| (k.clone(), e.local_view().hash))
             .collect()
     }
 
@@ -696,7 +703,7 @@ impl World {
             if e.exists_locally()
                 && !e.kind().is_dir()
                 && !e.local.changes.is_empty()
-                && let Some(h) = e.local.hash
+                && let Some(h) = e.local_view().hash
             {
                 heads.insert(h);
             }

@@ -69,9 +69,9 @@ pub fn share_with_changes(files: usize) -> Workload {
         // 1% of the files changed offline, another 1% on the server (disjoint sets).
         if i % 100 == 17 {
             entry.local.changes = LocalChanges::DATA | LocalChanges::TIME;
-            entry.local.hash = Some(hash_of(&format!("local edit {i}")));
-            entry.local.modified = Millis(1_700_000_100_000);
-            entry.local.dirty_bytes = 4096;
+            let own = entry.local.own_mut(entry.original.as_ref());
+            own.hash = Some(hash_of(&format!("local edit {i}")));
+            own.modified = Millis(1_700_000_100_000);
             local_changes += 1;
         } else if i % 100 == 53 {
             remote_meta.version = csc_core::Version::new(format!("\"{i:x}-2\""));
