@@ -481,6 +481,14 @@ pub enum TreeError {
         /// The orphaned path.
         path: ItemPath,
     },
+    /// A directory marked as not listed was not a listed directory.
+    #[error(
+        "{path:?} was marked as a directory whose listing failed, but the listing has no directory there: mark only listed directories (or the share root)"
+    )]
+    UnlistedNotADirectory {
+        /// The path.
+        path: ItemPath,
+    },
     /// The share root was listed as an item.
     #[error(
         "{tree} lists the share root as an item: the root is implicit; list only items inside it"
@@ -570,6 +578,15 @@ pub(crate) fn subtree_range<T>(
     (start, start + len)
 }
 
+/// Suspension of an item (IOfflineFilesSuspendInfo).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Suspension {
+    /// The item is suspended, itself or through an ancestor.
+    pub suspended: bool,
+    /// The item is the suspended root.
+    pub is_root: bool,
+}
+
 /// The cache's items of one share (original + local state), sorted in path order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CacheTree {
@@ -632,6 +649,26 @@ impl CacheTree {
             .ok()
     }
 
+    /// Whether `path` is suspended, and whether it is the suspended root itself
+    /// (IOfflineFilesSuspendInfo::IsSuspended): suspension is set on a root and inherited by
+    /// its whole subtree.
+    pub fn suspension(&self, path: &ItemPath) -> Suspension {
+        let mut current = Some(path.clone());
+        while let Some(p) = current {
+            if self.get(&p).is_some_and(|e| e.suspended) {
+                return Suspension {
+                    suspended: true,
+                    is_root: &p == path,
+                };
+            }
+            current = p.parent().filter(|p| !p.is_root());
+        }
+        Suspension {
+            suspended: false,
+            is_root: false,
+        }
+    }
+
     /// `path` and its descendants, in path order.
     pub fn subtree(&self, path: &ItemPath) -> &[CacheEntry] {
         let (a, b) = subtree_range(&self.entries, path.as_str(), |e| e.path.as_str());
@@ -659,6 +696,8 @@ impl CacheTree {
 pub struct RemoteTree {
     entries: Vec<RemoteEntry>,
     epoch: Option<Epoch>,
+    /// Directories whose contents could not be listed, sorted.
+    unlisted: Vec<ItemPath>,
 }
 
 impl RemoteTree {
@@ -670,7 +709,46 @@ impl RemoteTree {
             |e| &e.path,
             |e| e.meta.kind.is_dir(),
         )?;
-        Ok(RemoteTree { entries, epoch })
+        Ok(RemoteTree {
+            entries,
+            epoch,
+            unlisted: Vec::new(),
+        })
+    }
+
+    /// Marks directories whose contents could not be listed (a failed PROPFIND, a timeout):
+    /// what lies below them is unknown, so a sync decides nothing there and never deletes them
+    /// on the server. Each must be the share root or a listed directory.
+    pub fn with_unlisted(mut self, dirs: Vec<ItemPath>) -> Result<Self, TreeError> {
+        for dir in &dirs {
+            let listed_dir = self.get(dir).is_some_and(|e| e.meta.kind.is_dir());
+            if !dir.is_root() && !listed_dir {
+                return Err(TreeError::UnlistedNotADirectory { path: dir.clone() });
+            }
+        }
+        self.unlisted = dirs;
+        self.unlisted.sort();
+        self.unlisted.dedup();
+        Ok(self)
+    }
+
+    /// The directory whose listing failed that `path` is or lies below, if any.
+    pub fn unlisted_ancestor(&self, path: &ItemPath) -> Option<&ItemPath> {
+        if self.unlisted.is_empty() {
+            return None;
+        }
+        // The nearest candidate sorts at or before `path`; an ancestor further up sorts before
+        // it too, so check the few that precede `path`.
+        let end = self.unlisted.partition_point(|u| u <= path);
+        self.unlisted[..end]
+            .iter()
+            .rev()
+            .find(|u| path.is_self_or_descendant_of(u))
+    }
+
+    /// True if some directory's listing failed.
+    pub fn has_unlisted(&self) -> bool {
+        !self.unlisted.is_empty()
     }
 
     /// All entries in path order.

@@ -336,6 +336,8 @@ pub enum BlockReason {
     ParentMissing(Side),
     /// A directory to delete still holds items on that side that the plan keeps.
     NotEmpty(Side),
+    /// A server directory to delete could not be listed: what it holds is unknown.
+    NotListed,
 }
 
 /// What the plan does with an item.
@@ -357,9 +359,15 @@ pub enum Outcome {
     Rejected(ResolutionError),
     /// A requested path that is not in the cache.
     NotCached,
+    /// The server's listing of this directory (or of one above it) failed: nothing below it
+    /// was decided, and it is tried again on the next sync. Reported with
+    /// OFFLINEFILES_SYNC_OPERATION_PREPARE.
+    ListingFailed,
 }
 
-/// One item of a plan.
+/// One item of a plan. Its result is reported with the operation of its first step, or with
+/// OFFLINEFILES_SYNC_OPERATION_PREPARE when it has none (it was decided, or failed, while the
+/// sync was being prepared: a listing failure, a logged conflict, a blocked item).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedItem {
     /// The item.
@@ -370,6 +378,15 @@ pub struct PlannedItem {
     pub outcome: Outcome,
     /// The steps, in order.
     pub ops: Vec<Op>,
+}
+
+impl PlannedItem {
+    /// The OFFLINEFILES_SYNC_OPERATION to report for this item.
+    pub fn operation(&self) -> SyncOperation {
+        self.ops
+            .first()
+            .map_or(SyncOperation::Prepare, |o| o.operation)
+    }
 }
 
 /// Metadata of one copy in a conflict record (IOfflineFilesSyncErrorItemInfo).
@@ -575,7 +592,19 @@ impl<'a> Planner<'a> {
         for scope in self.scopes() {
             let scope = &scope;
             // A requested path inside a suspended tree is skipped as a whole.
-            if skip_suspended && self.under_suspended_root(scope) {
+            if skip_suspended && view.cache.suspension(scope).suspended {
+                continue;
+            }
+            // A requested path below a directory whose listing failed cannot be decided.
+            if let Some(unlisted) = view.remote.unlisted_ancestor(scope)
+                && (unlisted != scope || scope.is_root())
+            {
+                self.items.push(PlannedItem {
+                    path: scope.clone(),
+                    class: classify(&Observed::default()),
+                    outcome: Outcome::ListingFailed,
+                    ops: Vec::new(),
+                });
                 continue;
             }
             let (ca, cb) = subtree_range(view.cache.entries(), scope.as_str(), |e| e.path.as_str());
@@ -595,18 +624,6 @@ impl<'a> Planner<'a> {
                 &view.remote.entries()[ra..rb],
             );
         }
-    }
-
-    /// True if `path` or one of its ancestors is a suspended root in the cache.
-    fn under_suspended_root(&self, path: &ItemPath) -> bool {
-        let mut current = Some(path.clone());
-        while let Some(p) = current {
-            if self.view.cache.get(&p).is_some_and(|e| e.suspended) {
-                return true;
-            }
-            current = p.parent().filter(|p| !p.is_root());
-        }
-        false
     }
 
     /// Merge-joins the cache and the listing of one subtree.
@@ -641,6 +658,20 @@ impl<'a> Planner<'a> {
             }
             if skip_suspended && c.is_some_and(|c| c.suspended) {
                 skipping = Some(path);
+                continue;
+            }
+            if let Some(unlisted) = self.view.remote.unlisted_ancestor(path) {
+                // The directory itself is reported once; what lies below it is unknown.
+                if unlisted == path {
+                    let class = classify(&self.observe(c, r));
+                    self.items.push(PlannedItem {
+                        path: path.clone(),
+                        class,
+                        outcome: Outcome::ListingFailed,
+                        ops: Vec::new(),
+                    });
+                }
+                skipping = Some(unlisted);
                 continue;
             }
             if collect_one_sided && (c.is_none() || r.is_none()) {
@@ -708,6 +739,9 @@ impl<'a> Planner<'a> {
     }
 
     fn remote_subtree_changed(&self, dir: &ItemPath) -> bool {
+        if self.view.remote.unlisted_ancestor(dir).is_some() {
+            return true;
+        }
         self.view.remote.subtree(dir)[1..].iter().any(|r| {
             match self
                 .view
@@ -1229,7 +1263,8 @@ impl<'a> Planner<'a> {
                 .iter()
                 .filter(|e| e.original.is_some())
                 .count();
-            if covers_root && view.remote.is_empty() && synced > 0 {
+            let root_listed = view.remote.unlisted_ancestor(&ItemPath::root()).is_none();
+            if covers_root && root_listed && view.remote.is_empty() && synced > 0 {
                 return Err(PlanError::EmptyRemoteListing { cached: synced });
             }
             let cached = view.cache.len();
@@ -1338,6 +1373,10 @@ impl<'a> Planner<'a> {
                 let Some((side, path)) = self.removed_dir(&o.action) else {
                     continue;
                 };
+                if side == Side::Remote && view.remote.unlisted_ancestor(path).is_some() {
+                    blocked = Some(BlockReason::NotListed);
+                    continue;
+                }
                 let below = match side {
                     Side::Remote => view.remote.subtree(path).len() - 1,
                     Side::Local => view.cache.subtree(path).len() - 1,
@@ -1507,7 +1546,11 @@ fn conflict_changes(
                 });
             }
             // Not decided now: the record (if any) stays.
-            Outcome::Skipped | Outcome::Blocked(_) | Outcome::Rejected(_) | Outcome::Abort => {
+            Outcome::Skipped
+            | Outcome::Blocked(_)
+            | Outcome::Rejected(_)
+            | Outcome::Abort
+            | Outcome::ListingFailed => {
                 still.insert(&item.path);
             }
             _ => {}
@@ -1539,6 +1582,7 @@ fn conflict_changes(
                     .iter()
                     .any(|s| p.is_self_or_descendant_of(s))
             })
+            .filter(|p| view.remote.unlisted_ancestor(p).is_none())
             .filter(|p| !still.contains(p))
             .collect();
         gone.sort();

@@ -1145,3 +1145,30 @@ fn every_step_reports_the_windows_operation_of_what_it_does() {
         assert_eq!(got.first(), Some(&(operation, first)), "{what}: {got:?}");
     }
 }
+
+#[test]
+fn fillsparse_alone_fills_a_sparse_file_with_the_servers_newer_version() {
+    // Filling means downloading what the server has now; an older version no longer exists.
+    let mut w = World::default();
+    w.synced_dir("docs").synced_file("docs/a.txt", "v1");
+    w.make_sparse("docs/a.txt");
+    w.remote_write("docs/a.txt", "v2");
+    w.remote_write("docs/b.txt", "new on the server");
+    let plan = w
+        .plan(&w.request(SyncControl::new(SyncControlFlags::FILLSPARSE)))
+        .expect("plans");
+    let item = plan
+        .item(&p("docs/a.txt"))
+        .expect("the sparse file is filled");
+    assert_eq!(
+        item.class.state,
+        SyncState::FileSparseOnClientChangedOnServer
+    );
+    assert_eq!(item.operation(), SyncOperation::SyncToClient);
+    assert!(matches!(item.ops[0].action, Action::Download { .. }));
+    assert_eq!(plan.items.len(), 1, "nothing else is pulled: {plan:#?}");
+    w.apply(&plan);
+    let e = &w.cache[&p("docs/a.txt")];
+    assert_eq!(e.local.presence, Presence::Full);
+    assert_eq!(e.local_view().hash, Some(hash_of("v2")));
+}

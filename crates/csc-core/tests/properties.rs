@@ -308,6 +308,7 @@ fn a_merge_forgets_a_tombstone_whose_item_the_new_server_does_not_have() {
         local: vec![Edit::Delete(25)],
         remote: vec![Edit::Delete(25)],
         epoch_changed: true,
+        unlisted: vec![],
     };
     round_trip(&s, ConflictPolicy::Default);
 }
@@ -322,6 +323,7 @@ fn keep_remote_replaces_a_file_that_replaced_a_directory_without_orphaning_tombs
         local: vec![Edit::Delete(2), Edit::Write(2, 0)],
         remote: vec![Edit::Delete(2), Edit::Write(30, 0)],
         epoch_changed: false,
+        unlisted: vec![],
     };
     round_trip(&s, ConflictPolicy::KeepRemote);
 }
@@ -334,6 +336,7 @@ fn a_server_file_replacing_a_cached_directory_is_downloaded_once_the_directory_i
         local: vec![],
         remote: vec![Edit::Delete(0), Edit::Write(4, 0)],
         epoch_changed: false,
+        unlisted: vec![],
     };
     round_trip(&s, ConflictPolicy::Default);
 }
@@ -346,6 +349,7 @@ fn a_merge_clears_the_old_originals_of_items_it_leaves_in_conflict() {
         local: vec![],
         remote: vec![Edit::Delete(11), Edit::Mkdir(36)],
         epoch_changed: true,
+        unlisted: vec![],
     };
     round_trip(&s, ConflictPolicy::Default);
 }
@@ -358,6 +362,7 @@ fn a_name_both_sides_list_is_never_a_name_collision() {
         local: vec![],
         remote: vec![Edit::Write(19, 0)],
         epoch_changed: true,
+        unlisted: vec![],
     };
     round_trip(&s, ConflictPolicy::Default);
 }
@@ -370,6 +375,7 @@ fn a_name_deleted_offline_collides_with_nothing() {
         local: vec![Edit::Delete(19)],
         remote: vec![Edit::Write(68, 0)],
         epoch_changed: false,
+        unlisted: vec![],
     };
     round_trip(&s, ConflictPolicy::Default);
 }
@@ -385,6 +391,7 @@ fn a_merge_drops_tombstones_whose_original_it_clears() {
         local: vec![Edit::Delete(1), Edit::Write(7, 0)],
         remote: vec![],
         epoch_changed: true,
+        unlisted: vec![],
     };
     round_trip(&s, ConflictPolicy::Default);
 }

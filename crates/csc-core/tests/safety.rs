@@ -799,3 +799,109 @@ fn deletions_come_first_children_before_parents_and_creations_parents_before_chi
     assert_eq!(local(&w, "inbox/x/y/z.txt").as_deref(), Some("z"));
     assert!(w.plan_two_way().is_noop());
 }
+
+// ----- listing failures (OFFLINEFILES_SYNC_OPERATION_PREPARE) --------------------------------
+
+#[test]
+fn a_directory_whose_listing_failed_is_reported_and_nothing_below_it_counts_as_deleted() {
+    let mut w = World::default();
+    w.synced_dir("docs")
+        .synced_file("docs/a.txt", "a")
+        .synced_file("docs/b.txt", "b")
+        .synced_file("top.txt", "t");
+    w.local_write("docs/a.txt", "a, edited offline");
+    w.remote_write("top.txt", "t, edited on the server");
+    w.unlisted = vec![p("docs")];
+    let plan = w.plan_two_way();
+    let docs = plan
+        .item(&p("docs"))
+        .expect("the unlisted directory is reported");
+    assert_eq!(docs.outcome, Outcome::ListingFailed);
+    assert_eq!(docs.operation(), csc_core::win::SyncOperation::Prepare);
+    // Nothing below it is decided: no deletion of the unlisted children, no upload either.
+    assert!(
+        plan.items
+            .iter()
+            .all(|i| !i.path.is_descendant_of(&p("docs"))),
+        "{plan:#?}"
+    );
+    // The rest of the share still syncs.
+    assert!(matches!(
+        plan.item(&p("top.txt")).map(|i| &i.ops[0].action),
+        Some(Action::Download { .. })
+    ));
+    w.apply(&plan);
+    assert_eq!(local(&w, "docs/b.txt").as_deref(), Some("b"));
+    // Once the listing works again, the offline edit goes up.
+    w.unlisted.clear();
+    let plan = w.plan_two_way();
+    assert!(matches!(
+        plan.item(&p("docs/a.txt")).map(|i| &i.ops[0].action),
+        Some(Action::Upload { .. })
+    ));
+}
+
+#[test]
+fn a_directory_deleted_offline_is_not_deleted_on_the_server_while_its_listing_fails() {
+    for policy in [ConflictPolicy::Default, ConflictPolicy::KeepLocal] {
+        let mut w = World::default();
+        w.synced_dir("docs").synced_file("docs/a.txt", "a");
+        w.local_delete("docs");
+        w.remote_write("docs/new.txt", "added on the server, not visible");
+        w.unlisted = vec![p("docs")];
+        let control = SyncControl::new(SyncControlFlags::SYNCIN | SyncControlFlags::SYNCOUT)
+            .with_policy(policy)
+            .expect("one policy");
+        let plan = w.plan(&w.request(control)).expect("plans");
+        assert!(
+            !plan.ops().any(
+                |o| matches!(&o.action, Action::DeleteRemote { path, .. } if path == &p("docs"))
+            ),
+            "{policy:?}: {plan:#?}"
+        );
+        w.apply(&plan);
+        assert_eq!(
+            remote(&w, "docs/new.txt").as_deref(),
+            Some("added on the server, not visible")
+        );
+    }
+}
+
+#[test]
+fn a_requested_path_below_a_directory_whose_listing_failed_is_reported_not_synced() {
+    let mut w = World::default();
+    w.synced_dir("docs")
+        .synced_dir("docs/sub")
+        .synced_file("docs/sub/a.txt", "a");
+    w.local_write("docs/sub/a.txt", "edited");
+    w.unlisted = vec![p("docs")];
+    let control = SyncControl::new(SyncControlFlags::SYNCIN | SyncControlFlags::SYNCOUT);
+    let mut req = w.request(control);
+    req.paths = vec![p("docs/sub")];
+    let plan = w.plan(&req).expect("plans");
+    assert_eq!(plan.items.len(), 1, "{plan:#?}");
+    assert_eq!(plan.items[0].path, p("docs/sub"));
+    assert_eq!(plan.items[0].outcome, Outcome::ListingFailed);
+}
+
+#[test]
+fn a_failed_listing_of_the_whole_share_is_not_mistaken_for_an_empty_share() {
+    let mut w = World::default();
+    w.synced_file("a.txt", "a").synced_file("b.txt", "b");
+    w.unlisted = vec![ItemPath::root()];
+    w.remote.clear();
+    let plan = w.plan_two_way();
+    assert_eq!(plan.items.len(), 1, "{plan:#?}");
+    assert_eq!(plan.items[0].outcome, Outcome::ListingFailed);
+    assert_eq!(plan.ops().count(), 0);
+}
+
+#[test]
+fn only_a_listed_directory_can_be_marked_as_not_listed() {
+    let mut w = World::default();
+    w.synced_file("a.txt", "a");
+    let (_, remote) = w.trees();
+    let err = remote.with_unlisted(vec![p("a.txt")]).unwrap_err();
+    assert!(err.to_string().contains("\"a.txt\""), "{err}");
+    assert!(err.to_string().contains("listed director"), "{err}");
+}

@@ -40,6 +40,8 @@ pub struct Scenario {
     pub remote: Vec<Edit>,
     /// The server was reset (its epoch changed) after the base was synced.
     pub epoch_changed: bool,
+    /// Server directories (path indices) whose listing fails; ignored unless a directory.
+    pub unlisted: Vec<usize>,
 }
 
 /// The path pool for a case rule.
@@ -87,15 +89,19 @@ pub fn scenario() -> impl Strategy<Value = Scenario> {
             prop::collection::vec(edit(n), 0..8),
             prop::collection::vec(edit(n), 0..8),
             prop::bool::weighted(0.08),
+            prop::collection::vec(0..n, 0..2),
         )
     })
-    .prop_map(|(case, base, local, remote, epoch_changed)| Scenario {
-        case,
-        base,
-        local,
-        remote,
-        epoch_changed,
-    })
+    .prop_map(
+        |(case, base, local, remote, epoch_changed, unlisted)| Scenario {
+            case,
+            base,
+            local,
+            remote,
+            epoch_changed,
+            unlisted,
+        },
+    )
 }
 
 impl Scenario {
@@ -123,6 +129,12 @@ impl Scenario {
         }
         for (k, e) in self.remote.iter().enumerate() {
             apply_edit(&mut w, &paths, *e, Side::Remote, k);
+        }
+        for &i in &self.unlisted {
+            let path = crate::p(&paths[i]);
+            if w.remote.get(&path).is_some_and(|m| m.kind.is_dir()) {
+                w.unlisted.push(path);
+            }
         }
         w
     }

@@ -50,6 +50,8 @@ pub struct World {
     pub remote_epoch: Option<Epoch>,
     /// Paths recorded in the conflict store.
     pub conflicts: BTreeSet<ItemPath>,
+    /// Server directories whose listing fails: the planner's listing omits what lies below.
+    pub unlisted: Vec<ItemPath>,
     /// Content labels by hash, for readable failures.
     pub contents: HashMap<ContentHash, String>,
     /// The virtual clock.
@@ -77,6 +79,7 @@ impl World {
             remote: BTreeMap::new(),
             remote_epoch: Some(Epoch("epoch-1".into())),
             conflicts: BTreeSet::new(),
+            unlisted: Vec::new(),
             contents: HashMap::new(),
             now: Millis(1_000_000),
             next_version: 1,
@@ -340,9 +343,12 @@ impl World {
     pub fn trees(&self) -> (CacheTree, RemoteTree) {
         let cache = CacheTree::new(self.cache.values().cloned().collect())
             .unwrap_or_else(|e| panic!("the test world's cache is invalid: {e}"));
+        let below_unlisted =
+            |path: &ItemPath| self.unlisted.iter().any(|u| path.is_descendant_of(u));
         let remote = RemoteTree::new(
             self.remote
                 .iter()
+                .filter(|(path, _)| !below_unlisted(path))
                 .map(|(path, meta)| RemoteEntry {
                     path: path.clone(),
                     meta: meta.clone(),
@@ -350,6 +356,7 @@ impl World {
                 .collect(),
             self.remote_epoch.clone(),
         )
+        .and_then(|tree| tree.with_unlisted(self.unlisted.clone()))
         .unwrap_or_else(|e| panic!("the test world's server is invalid: {e}"));
         (cache, remote)
     }
