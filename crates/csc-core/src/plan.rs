@@ -674,7 +674,9 @@ impl<'a> Planner<'a> {
                 skipping = Some(unlisted);
                 continue;
             }
-            if collect_one_sided && (c.is_none() || r.is_none()) {
+            // A name is one-sided unless both sides hold it live (a tombstone or a ghost is not
+            // a live local copy).
+            if collect_one_sided && (c.is_none_or(|c| !c.exists_locally()) || r.is_none()) {
                 self.one_sided.push(path.clone());
             }
             match c {

@@ -14,6 +14,7 @@ use csc_core::{
     Action, CacheEntry, ConflictChange, ConflictRecord, CopyInfo, HandlerAnswer, ItemKind,
     ItemPath, Meta, Millis, Outcome, Plan, Precondition, ResolutionError, SyncRequest,
 };
+use csc_testkit::inspect::{actions, local, outcome, plan_of, remote, state};
 use csc_testkit::{World, p};
 
 // ----- helpers ---------------------------------------------------------------------------------
@@ -48,54 +49,6 @@ fn keep_all_named(w: &World, path: &str, new_name: &str) -> SyncRequest {
         },
     );
     req
-}
-
-fn plan_of(w: &World, req: &SyncRequest) -> Plan {
-    w.plan(req)
-        .unwrap_or_else(|e| panic!("planning failed: {e}"))
-}
-
-fn outcome<'a>(plan: &'a Plan, path: &str) -> &'a Outcome {
-    &plan
-        .item(&p(path))
-        .unwrap_or_else(|| panic!("{path} is not in the plan: {plan:#?}"))
-        .outcome
-}
-
-fn state(plan: &Plan, path: &str) -> SyncState {
-    plan.item(&p(path))
-        .unwrap_or_else(|| panic!("{path} is not in the plan: {plan:#?}"))
-        .class
-        .state
-}
-
-fn actions(plan: &Plan, path: &str) -> Vec<Action> {
-    plan.item(&p(path))
-        .unwrap_or_else(|| panic!("{path} is not in the plan: {plan:#?}"))
-        .ops
-        .iter()
-        .map(|o| o.action.clone())
-        .collect()
-}
-
-/// What the cache shows at `path`: `<dir>`, a file's content label, or `None`.
-fn local(w: &World, path: &str) -> Option<String> {
-    let e = w.cache.get(&p(path)).filter(|e| e.exists_locally())?;
-    Some(if e.kind().is_dir() {
-        "<dir>".into()
-    } else {
-        w.label(e.local_view().hash)
-    })
-}
-
-/// What the server has at `path`: `<dir>`, a file's content label, or `None`.
-fn remote(w: &World, path: &str) -> Option<String> {
-    let m = w.remote.get(&p(path))?;
-    Some(if m.kind.is_dir() {
-        "<dir>".into()
-    } else {
-        w.label(m.hash)
-    })
 }
 
 fn server_meta(w: &World, path: &str) -> Meta {

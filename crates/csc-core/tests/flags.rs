@@ -12,6 +12,7 @@ use csc_core::{
     Action, ConflictChange, Meta, Outcome, PinSources, Pins, Plan, Precondition, Presence, Side,
     SyncRequest,
 };
+use csc_testkit::inspect::{Step, step};
 use csc_testkit::{World, hash_of, p};
 
 const IN: SyncControlFlags = SyncControlFlags::SYNCIN;
@@ -20,38 +21,6 @@ const TWO_WAY: SyncControlFlags = IN.union(OUT);
 const PIN_NEW: SyncControlFlags = SyncControlFlags::PINNEWFILES;
 
 // ----- helpers --------------------------------------------------------------------------------------
-
-/// The kind of a plan step, without its data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    Upload,
-    MakeRemoteDir,
-    PushMeta,
-    DeleteRemote,
-    MoveRemote,
-    Download,
-    MakeLocalDir,
-    AdoptRemote,
-    DeleteLocal,
-    MoveLocal,
-    Pin,
-}
-
-fn step(a: &Action) -> Step {
-    match a {
-        Action::Upload { .. } => Step::Upload,
-        Action::MakeRemoteDir { .. } => Step::MakeRemoteDir,
-        Action::PushMeta { .. } => Step::PushMeta,
-        Action::DeleteRemote { .. } => Step::DeleteRemote,
-        Action::MoveRemote { .. } => Step::MoveRemote,
-        Action::Download { .. } => Step::Download,
-        Action::MakeLocalDir { .. } => Step::MakeLocalDir,
-        Action::AdoptRemote { .. } => Step::AdoptRemote,
-        Action::DeleteLocal { .. } => Step::DeleteLocal,
-        Action::MoveLocal { .. } => Step::MoveLocal,
-        Action::Pin { .. } => Step::Pin,
-    }
-}
 
 /// Plans a sync of the whole share.
 fn plan(w: &World, flags: SyncControlFlags) -> Plan {

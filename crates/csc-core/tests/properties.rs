@@ -395,3 +395,19 @@ fn a_merge_drops_tombstones_whose_original_it_clears() {
     };
     round_trip(&s, ConflictPolicy::Default);
 }
+
+#[test]
+fn a_name_whose_cache_entry_is_only_a_tombstone_collides_as_a_server_only_name() {
+    // Offline, b was deleted (b/a with it) and a file b created; the server added b/A next to
+    // b/a, then changed epoch. b/a and b/A collide in the first sync already, not only once
+    // the merge has dropped b/a's tombstone.
+    let s = Scenario {
+        case: CaseRule::Insensitive,
+        base: vec![(36, false, 0)],
+        local: vec![Edit::Delete(1), Edit::Write(1, 0)],
+        remote: vec![Edit::Write(11, 0)],
+        epoch_changed: true,
+        unlisted: vec![],
+    };
+    round_trip(&s, ConflictPolicy::Default);
+}

@@ -11,6 +11,7 @@ use csc_core::{
     Action, BlockReason, CaseRule, ConflictChange, DeleteGuard, Epoch, HandlerAnswer, ItemPath,
     Outcome, Plan, PlanError, Precondition, Side, SyncRequest,
 };
+use csc_testkit::inspect::{local, outcome, plan_of, remote, state};
 use csc_testkit::{World, p};
 
 // ----- helpers ---------------------------------------------------------------------------------
@@ -23,45 +24,6 @@ fn two_way(policy: ConflictPolicy) -> SyncControl {
 
 fn request(w: &World) -> SyncRequest {
     w.request(two_way(ConflictPolicy::Default))
-}
-
-fn plan_of(w: &World, req: &SyncRequest) -> Plan {
-    w.plan(req)
-        .unwrap_or_else(|e| panic!("planning failed: {e}"))
-}
-
-fn outcome<'a>(plan: &'a Plan, path: &str) -> &'a Outcome {
-    &plan
-        .item(&p(path))
-        .unwrap_or_else(|| panic!("{path} is not in the plan: {plan:#?}"))
-        .outcome
-}
-
-fn state(plan: &Plan, path: &str) -> SyncState {
-    plan.item(&p(path))
-        .unwrap_or_else(|| panic!("{path} is not in the plan: {plan:#?}"))
-        .class
-        .state
-}
-
-/// What the cache shows at `path`: `<dir>`, a file's content label, or `None`.
-fn local(w: &World, path: &str) -> Option<String> {
-    let e = w.cache.get(&p(path)).filter(|e| e.exists_locally())?;
-    Some(if e.kind().is_dir() {
-        "<dir>".into()
-    } else {
-        w.label(e.local_view().hash)
-    })
-}
-
-/// What the server has at `path`: `<dir>`, a file's content label, or `None`.
-fn remote(w: &World, path: &str) -> Option<String> {
-    let m = w.remote.get(&p(path))?;
-    Some(if m.kind.is_dir() {
-        "<dir>".into()
-    } else {
-        w.label(m.hash)
-    })
 }
 
 /// Paths the plan deletes on each side.

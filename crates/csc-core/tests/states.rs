@@ -20,41 +20,10 @@ use csc_core::{
     Action, Classification, ConflictChange, ContentHash, Disposition, Epoch, ItemKind,
     LocalChanges, LocalItem, LocalMeta, Meta, Millis, Observed, Outcome, Plan, Presence, classify,
 };
+use csc_testkit::inspect::{Step, step};
 use csc_testkit::{World, hash_of, p};
 
 // ----- the vocabulary of the table ---------------------------------------------------------------
-
-/// The kind of a plan step, without its data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Step {
-    Upload,
-    MakeRemoteDir,
-    PushMeta,
-    DeleteRemote,
-    MoveRemote,
-    Download,
-    MakeLocalDir,
-    AdoptRemote,
-    DeleteLocal,
-    MoveLocal,
-    Pin,
-}
-
-fn step(a: &Action) -> Step {
-    match a {
-        Action::Upload { .. } => Step::Upload,
-        Action::MakeRemoteDir { .. } => Step::MakeRemoteDir,
-        Action::PushMeta { .. } => Step::PushMeta,
-        Action::DeleteRemote { .. } => Step::DeleteRemote,
-        Action::MoveRemote { .. } => Step::MoveRemote,
-        Action::Download { .. } => Step::Download,
-        Action::MakeLocalDir { .. } => Step::MakeLocalDir,
-        Action::AdoptRemote { .. } => Step::AdoptRemote,
-        Action::DeleteLocal { .. } => Step::DeleteLocal,
-        Action::MoveLocal { .. } => Step::MoveLocal,
-        Action::Pin { .. } => Step::Pin,
-    }
-}
 
 /// The steps of a planned item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,9 +7,11 @@
 //!   every step succeeded. It checks each step's preconditions and panics when a plan breaks
 //!   them, so a planner bug shows up as a failed test;
 //! - [`arb`]: proptest strategies for random worlds and random edits on both sides;
+//! - [`inspect`]: readable questions about plans and worlds for the behaviour tests;
 //! - [`workload`]: the large synthetic shares of the benchmarks.
 
 pub mod arb;
+pub mod inspect;
 pub mod workload;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
