@@ -763,8 +763,9 @@ impl<'a> Planner<'a> {
         let flags = self.control();
         let remote = r.map(|r| &r.meta);
         let (outcome, ops) = match class.disposition {
-            Disposition::InSync => return,
-            Disposition::Hold => (Outcome::Sync, Vec::new()),
+            // Nothing to do now; a held item (a sparse copy whose server copy is gone after an
+            // epoch change) waits for its server copy to come back.
+            Disposition::InSync | Disposition::Hold => return,
             Disposition::Fill => {
                 if !flags.fills_sparse() {
                     return;
