@@ -140,7 +140,7 @@ fn run(args: Vec<String>) -> Result<(), String> {
 
 fn show(w: &World, plan: &Plan) {
     println!(
-        "  {:<26} {:<52} {:<10} steps",
+        "  {:<26} {:<52} {:<14} steps",
         "item", "OFFLINEFILES_SYNC_STATE", "outcome"
     );
     for item in &plan.items {
@@ -163,7 +163,7 @@ fn show(w: &World, plan: &Plan) {
             })
             .collect();
         println!(
-            "  {:<26} {state:<52} {outcome:<10} {}",
+            "  {:<26} {state:<52} {outcome:<14} {}",
             item.path.as_str(),
             steps.join(", ")
         );

@@ -82,6 +82,11 @@ fn workspace_root() -> PathBuf {
 fn run_demo(args: &[String]) -> Result<()> {
     let mut command = process::cargo();
     command.args(["run", "-p", "csc-testkit", "--example", "demo", "--"]);
+    // `cargo xtask run -- --flag` and `cargo xtask run --flag` mean the same.
+    let args = match args.first() {
+        Some(first) if first == "--" => &args[1..],
+        _ => args,
+    };
     command.args(args);
     process::run(&mut command)
 }
