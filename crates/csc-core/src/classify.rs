@@ -9,7 +9,8 @@
 //! compare with). One changed side is copied to the other. When both sides changed, the item
 //! *converged* if both ended the same way (both deleted, both directories, or two files with the
 //! same content hash: timestamp-only differences are not conflicts); otherwise it is a conflict.
-//! A sparse or ghost local copy has no content of its own and never conflicts.
+//! A sparse or ghost local copy has no content of its own and never conflicts (offline
+//! attribute changes of a sparse copy are dropped when it is filled).
 //!
 //! How the 55 Windows states arise here (the vocabulary of spec §4.2):
 //! - *OnServer* is a server copy that equals the original, or any server copy when there is
@@ -135,10 +136,13 @@ fn local_class(obs: &Observed<'_>, base: Option<&Meta>) -> L {
             let replaced_kind = base.is_some_and(|b| !b.kind.same_shape(kind));
             if local.changes.contains(LocalChanges::CREATED) || replaced_kind {
                 L::Created(kind)
+            } else if local.presence == Presence::Sparse {
+                // A sparse copy has no content of its own: an offline attribute or time change
+                // cannot be carried without it, so it never makes the copy "changed" (it is
+                // dropped when the copy is filled; WebDAV keeps no attributes anyway).
+                L::Sparse(kind)
             } else if !local.changes.is_empty() {
                 L::Changed(kind)
-            } else if local.presence == Presence::Sparse {
-                L::Sparse(kind)
             } else {
                 L::Same(kind)
             }
@@ -360,6 +364,12 @@ fn disposition_of(l: L, r: R, has_base: bool, obs: &Observed<'_>) -> Disposition
             let converged = match (local_kind, remote_kind) {
                 (None, None) => true,
                 (Some(lk), Some(rk)) if lk.is_dir() && rk.is_dir() => true,
+                // Two links to the same target are the same link.
+                (Some(ItemKind::Link), Some(ItemKind::Link)) => {
+                    let local_target = obs.local.and_then(|x| x.view(obs.original).link_target);
+                    let remote_target = obs.remote.and_then(|x| x.link_target.as_deref());
+                    local_target.is_some() && local_target == remote_target
+                }
                 (Some(lk), Some(rk)) if !lk.is_dir() && !rk.is_dir() => {
                     let local_hash = obs.local.and_then(|x| x.view(obs.original).hash);
                     let remote_hash = obs.remote.and_then(|x| x.hash);

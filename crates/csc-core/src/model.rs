@@ -505,6 +505,14 @@ pub enum TreeError {
         /// The item.
         path: ItemPath,
     },
+    /// A sparse copy claimed content written offline.
+    #[error(
+        "the cache has {path:?} as sparse (content not cached) but with content written or created offline: fill a sparse file before writing to it"
+    )]
+    SparseWithNewContent {
+        /// The item.
+        path: ItemPath,
+    },
     /// A live local item sat below an item that is not a live directory.
     #[error(
         "the cache has {path:?} below an item that is not a directory in the cache (deleted offline, a ghost, or a file): delete the children too, or restore the directory"
@@ -608,6 +616,15 @@ impl CacheTree {
         // A live item needs a live directory above it.
         let mut ancestors: Vec<&CacheEntry> = Vec::new();
         for e in &entries {
+            if e.local.presence == Presence::Sparse
+                && e.local
+                    .changes
+                    .intersects(LocalChanges::DATA | LocalChanges::CREATED)
+            {
+                return Err(TreeError::SparseWithNewContent {
+                    path: e.path.clone(),
+                });
+            }
             if e.local.own.is_none() && e.original.is_none() {
                 return Err(TreeError::NoLocalMeta {
                     path: e.path.clone(),
@@ -619,11 +636,16 @@ impl CacheTree {
             {
                 ancestors.pop();
             }
-            if e.exists_locally()
-                && ancestors
-                    .last()
-                    .is_some_and(|parent| !(parent.exists_locally() && parent.kind().is_dir()))
-            {
+            let parent = ancestors.last();
+            let live_parent = |p: &&CacheEntry| p.exists_locally() && p.kind().is_dir();
+            // A live item needs a live directory above it; a ghost (a name) needs a directory
+            // that is not deleted offline.
+            let misplaced = match e.local.presence {
+                Presence::Full | Presence::Sparse => parent.is_some_and(|p| !live_parent(p)),
+                Presence::Ghost => parent.is_some_and(|p| p.local.is_deleted()),
+                Presence::Deleted => false,
+            };
+            if misplaced {
                 return Err(TreeError::LiveUnderTombstone {
                     path: e.path.clone(),
                 });

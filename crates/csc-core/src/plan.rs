@@ -31,8 +31,8 @@ use unicode_normalization::UnicodeNormalization;
 
 use crate::classify::{Classification, Disposition, Observed, classify};
 use crate::model::{
-    CacheEntry, CacheTree, CaseRule, ItemKind, Meta, Millis, PinSources, Pins, Presence,
-    RemoteEntry, RemoteTree, ShareState, Version, subtree_range,
+    CacheEntry, CacheTree, CaseRule, ItemKind, LocalChanges, Meta, Millis, PinSources, Pins,
+    Presence, RemoteEntry, RemoteTree, ShareState, Version, subtree_range,
 };
 use crate::path::{ItemPath, PathError, check_bare_name, cmp_paths, is_self_or_descendant};
 use crate::win::{
@@ -520,9 +520,6 @@ pub fn plan(view: &ShareView<'_>, req: &SyncRequest) -> Result<Plan, PlanError> 
     let mut planner = Planner::new(view, req);
     planner.walk();
     planner.pin_link_targets();
-    if view.share.share.case == CaseRule::Insensitive {
-        planner.find_name_collisions();
-    }
     planner.finish()
 }
 
@@ -822,6 +819,14 @@ impl<'a> Planner<'a> {
                 self.resolve(c, remote, &class)
             }
         };
+        // A pinned directory this plan (re)creates in the cache takes in its new children in
+        // the same sync, as a cached one would.
+        let makes_dir = ops
+            .iter()
+            .any(|o| matches!(&o.action, Action::MakeLocalDir { path, .. } if *path == c.path));
+        if makes_dir && !c.pins.inherit.is_empty() {
+            self.new_dirs.push((c.path.clone(), c.pins));
+        }
         self.items.push(PlannedItem {
             path: c.path.clone(),
             class,
@@ -968,10 +973,39 @@ impl<'a> Planner<'a> {
         Ok(ops)
     }
 
+    /// True if `path` is taken in its folder: on a case-insensitive share, by any name equal
+    /// to it after case folding and NFC normalization.
     fn name_taken(&self, path: &ItemPath) -> bool {
-        self.view.cache.get(path).is_some()
-            || self.view.remote.get(path).is_some()
+        let view = self.view;
+        if view.cache.get(path).is_some()
+            || view.remote.get(path).is_some()
             || self.taken_names.contains(path)
+        {
+            return true;
+        }
+        if view.share.share.case == CaseRule::Sensitive {
+            return false;
+        }
+        let wanted = canonical_name(path.name());
+        let parent = path.parent_str().unwrap_or("");
+        let same = |p: &ItemPath| canonical_name(p.name()) == wanted;
+        let mut taken = self
+            .taken_names
+            .iter()
+            .any(|t| t.parent_str() == Some(parent) && same(t));
+        for_each_child(
+            view.cache.entries(),
+            parent,
+            |e| &e.path,
+            |p| taken |= same(p),
+        );
+        for_each_child(
+            view.remote.entries(),
+            parent,
+            |e| &e.path,
+            |p| taken |= same(p),
+        );
+        taken
     }
 
     /// `name (conflict N).ext` with the smallest N free in the folder.
@@ -1099,14 +1133,17 @@ impl<'a> Planner<'a> {
             .map(|(i, it)| (it.path.clone(), i))
             .collect();
         for (target, sources) in links {
-            let Some(r) = view.remote.get(&target) else {
-                continue;
-            };
-            if r.meta.kind.is_dir() {
-                continue;
-            }
+            let r = view.remote.get(&target);
             let cached = view.cache.get(&target);
-            if cached.is_some_and(|c| c.pins.sources.contains(sources)) {
+            let live_file = |c: &CacheEntry| c.exists_locally() && !c.kind().is_dir();
+            // The target must be a file: on the server, or created offline (its upload is in
+            // this plan, or waits for one); never a directory.
+            let is_file = match (r, cached) {
+                (Some(r), _) => !r.meta.kind.is_dir(),
+                (None, Some(c)) => live_file(c),
+                (None, None) => false,
+            };
+            if !is_file || cached.is_some_and(|c| c.pins.sources.contains(sources)) {
                 continue;
             }
             let pin = op(
@@ -1117,28 +1154,51 @@ impl<'a> Planner<'a> {
                 },
             );
             if let Some(&i) = index.get(&target) {
+                let fresh = r.map(|r| classify(&self.observe(None, Some(r))));
                 let it = &mut self.items[i];
-                let already = it.ops.iter().any(|o| {
-                    matches!(&o.action, Action::Pin { pins: p, .. } if p.sources.contains(sources))
-                });
-                if !already && !it.ops.iter().any(|o| o.action.is_delete()) {
-                    it.ops.push(pin);
+                match (&it.outcome, r, fresh) {
+                    // A requested path that is not cached yet: bring it in, then pin it.
+                    (Outcome::NotCached, Some(r), Some(fresh)) => {
+                        it.class = fresh;
+                        it.outcome = Outcome::Sync;
+                        it.ops = pull_ops_new(&target, &r.meta);
+                        it.ops.push(pin);
+                    }
+                    (Outcome::NotCached | Outcome::ListingFailed, ..) => {}
+                    _ => {
+                        let already = it.ops.iter().any(|o| {
+                            matches!(&o.action, Action::Pin { pins: p, .. } if p.sources.contains(sources))
+                        });
+                        if !already && !it.ops.iter().any(|o| o.action.is_delete()) {
+                            it.ops.push(pin);
+                        }
+                    }
                 }
                 continue;
             }
-            let c = cached.filter(|c| c.exists_locally());
-            let obs = self.observe(cached, Some(r));
-            let mut ops = match c {
-                Some(c) if c.local.presence == Presence::Full => Vec::new(),
-                Some(c) => pull_ops(c, Some(&r.meta)),
-                None if cached.is_some() => continue,
-                None => pull_ops_new(&target, &r.meta),
+            let (class, mut ops) = match (cached, r) {
+                // Cached in full: only the pin is missing.
+                (Some(c), _) if c.local.presence == Presence::Full => {
+                    (classify(&self.observe(Some(c), r)), Vec::new())
+                }
+                (Some(c), Some(r)) if c.local.presence == Presence::Sparse => (
+                    classify(&self.observe(Some(c), Some(r))),
+                    pull_ops(c, Some(&r.meta)),
+                ),
+                // Deleted offline: the user's deletion stands.
+                (Some(c), _) if c.local.is_deleted() => continue,
+                // A ghost or an uncached file: download it.
+                (_, Some(r)) => (
+                    classify(&self.observe(cached, Some(r))),
+                    pull_ops_new(&target, &r.meta),
+                ),
+                (_, None) => continue,
             };
             ops.push(pin);
             index.insert(target.clone(), self.items.len());
             self.items.push(PlannedItem {
                 path: target,
-                class: classify(&obs),
+                class,
                 outcome: Outcome::Sync,
                 ops,
             });
@@ -1147,9 +1207,9 @@ impl<'a> Planner<'a> {
 
     /// On a case-insensitive share, names that differ only in case or Unicode normalization
     /// are one item on the server: a conflict of its own, never an overwrite.
-    fn find_name_collisions(&mut self) {
+    fn find_name_collisions(&mut self) -> bool {
         if self.one_sided.is_empty() {
-            return;
+            return false;
         }
         let view = self.view;
         let parents: HashSet<&str> = self
@@ -1157,13 +1217,15 @@ impl<'a> Planner<'a> {
             .iter()
             .filter_map(ItemPath::parent_str)
             .collect();
-        let deleted_remotely: HashSet<&ItemPath> = self
-            .items
-            .iter()
-            .flat_map(|i| &i.ops)
-            .filter(|o| matches!(o.action, Action::DeleteRemote { .. }))
-            .map(|o| o.action.path())
-            .collect();
+        let deleted = |side: Side| -> HashSet<&ItemPath> {
+            self.items
+                .iter()
+                .flat_map(|i| &i.ops)
+                .filter(|o| o.action.is_delete() && o.action.side() == side)
+                .map(|o| o.action.path())
+                .collect()
+        };
+        let (deleted_locally, deleted_remotely) = (deleted(Side::Local), deleted(Side::Remote));
         // Canonical name of every child of an affected parent, on either side.
         let mut groups: HashMap<(String, String), Vec<ItemPath>> = HashMap::new();
         for parent in parents {
@@ -1174,13 +1236,15 @@ impl<'a> Planner<'a> {
                     group.push(p.clone());
                 }
             };
-            // A name deleted offline whose server copy this plan deletes (before any creation)
-            // is on its way out: it collides with nothing, so a case-only rename goes through
-            // as delete + create. If its deletion does not run (a conflict, say), it still
-            // stands on the server and collides.
+            // Only names that still stand somewhere after the plan can collide: a name deleted
+            // on one side whose other copy this plan deletes too (a case-only rename, on
+            // either side) is on its way out. If its deletion does not run (a conflict, a
+            // blocked directory), it still stands and collides.
             let deleted_offline = |p: &ItemPath| {
-                view.cache.get(p).is_some_and(|e| e.local.is_deleted())
-                    && (view.remote.get(p).is_none() || deleted_remotely.contains(p))
+                let local_stays = view.cache.get(p).is_some_and(CacheEntry::exists_locally)
+                    && !deleted_locally.contains(p);
+                let remote_stays = view.remote.get(p).is_some() && !deleted_remotely.contains(p);
+                !local_stays && !remote_stays
             };
             for_each_child(
                 view.cache.entries(),
@@ -1213,15 +1277,23 @@ impl<'a> Planner<'a> {
             .filter(|p| one_sided.contains(p))
             .collect();
         if colliding.is_empty() {
-            return;
+            return false;
         }
         let mut present: HashSet<ItemPath> = HashSet::new();
         for item in &mut self.items {
+            // An item already held back for a reason of its own (blocked, not listed,
+            // rejected) keeps that reason; it does nothing either way.
+            let held_back = matches!(
+                item.outcome,
+                Outcome::Blocked(_) | Outcome::ListingFailed | Outcome::Rejected(_)
+            );
             if colliding.contains(&item.path) {
-                item.class.state = SyncState::NameCollision;
-                item.outcome = Outcome::Logged;
-                item.ops.clear();
                 present.insert(item.path.clone());
+                if !held_back {
+                    item.class.state = SyncState::NameCollision;
+                    item.outcome = Outcome::Logged;
+                    item.ops.clear();
+                }
             }
         }
         // One-sided colliding paths the plan had no item for (a server-only name, say).
@@ -1233,6 +1305,7 @@ impl<'a> Planner<'a> {
             .collect();
         extra.sort();
         extra.dedup();
+        let added = !extra.is_empty();
         for path in extra {
             let c = view.cache.get(&path);
             let r = view.remote.get(&path);
@@ -1246,6 +1319,7 @@ impl<'a> Planner<'a> {
                 ops: Vec::new(),
             });
         }
+        added
     }
 
     /// Orders, checks and guards the plan.
@@ -1255,6 +1329,11 @@ impl<'a> Planner<'a> {
         // nothing, which matters for the memory budget of very large shares).
         self.items.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         self.block_non_empty_deletes();
+        // Collisions are judged on the deletions that will really run, and before creations
+        // are checked, so that a collided directory blocks its subtree.
+        if view.share.share.case == CaseRule::Insensitive && self.find_name_collisions() {
+            self.items.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        }
         self.block_orphan_creations();
 
         // The mass-deletion valve.
@@ -1270,7 +1349,13 @@ impl<'a> Planner<'a> {
             if covers_root && root_listed && view.remote.is_empty() && synced > 0 {
                 return Err(PlanError::EmptyRemoteListing { cached: synced });
             }
-            let cached = view.cache.len();
+            // Ghosts are names, not cached items: they must not dilute the ratio.
+            let cached = view
+                .cache
+                .entries()
+                .iter()
+                .filter(|e| e.local.presence != Presence::Ghost)
+                .count();
             for side in [Side::Local, Side::Remote] {
                 let deletes = self
                     .items
@@ -1320,9 +1405,14 @@ impl<'a> Planner<'a> {
 
         let conflicts = conflict_changes(view, self.req, &items, &scopes);
         let forget_originals = if self.merge {
+            // A pin alone does not replace an original.
             let rebased: HashSet<&ItemPath> = items
                 .iter()
-                .filter(|i| !i.ops.is_empty())
+                .filter(|i| {
+                    i.ops
+                        .iter()
+                        .any(|o| !matches!(o.action, Action::Pin { .. }))
+                })
                 .map(|i| &i.path)
                 .collect();
             view.cache
@@ -1489,7 +1579,11 @@ impl<'a> Planner<'a> {
                 let made_dir = match &o.action {
                     Action::MakeRemoteDir { path } => Some((Side::Remote, path.clone())),
                     Action::MakeLocalDir { path, .. } => Some((Side::Local, path.clone())),
-                    Action::AdoptRemote { path, meta } if meta.kind.is_dir() => {
+                    // Adopting a ghost keeps it a ghost: no live directory for children.
+                    Action::AdoptRemote { path, meta }
+                        if meta.kind.is_dir()
+                            && view.cache.get(path).is_some_and(CacheEntry::exists_locally) =>
+                    {
                         Some((Side::Local, path.clone()))
                     }
                     _ => None,
@@ -1553,15 +1647,27 @@ fn conflict_changes(
             | Outcome::Blocked(_)
             | Outcome::Rejected(_)
             | Outcome::Abort
-            | Outcome::ListingFailed => {
+            | Outcome::ListingFailed
+            | Outcome::NotCached => {
                 still.insert(&item.path);
             }
             _ => {}
         }
     }
-    // Items after an abort were never examined: their records stay too.
+    // A sync that goes in neither direction does not look at conflicts; after an abort, only
+    // the items before it were examined: a record goes only if its item was carried out.
+    let examined = req.control.syncs_in() || req.control.syncs_out();
     let aborted = items.last().is_some_and(|i| i.outcome == Outcome::Abort);
-    if !aborted {
+    if examined && aborted {
+        let mut gone: Vec<&ItemPath> = items
+            .iter()
+            .filter(|i| matches!(i.outcome, Outcome::Sync | Outcome::Resolved(_)))
+            .map(|i| &i.path)
+            .filter(|p| recorded.contains(p))
+            .collect();
+        gone.sort();
+        changes.extend(gone.into_iter().map(|p| ConflictChange::Removed(p.clone())));
+    } else if examined {
         let skip_suspended = req
             .control
             .flags
@@ -1649,7 +1755,7 @@ fn push_ops(c: &CacheEntry, remote: Option<&Meta>) -> Vec<Op> {
                 },
             )
         }),
-        Some(r) if r.kind.same_shape(c.kind()) => ops.push(if local_dir {
+        Some(r) if r.kind.same_shape(c.kind()) => ops.push(if local_dir || metadata_only(c, r) {
             op(
                 SyncOperation::SyncToServer,
                 Action::PushMeta {
@@ -1692,6 +1798,19 @@ fn push_ops(c: &CacheEntry, remote: Option<&Meta>) -> Vec<Op> {
         }
     }
     ops
+}
+
+/// True if only attributes or times of `c` changed offline and the server still has the
+/// original: pushing metadata is enough, and the content stays the one both sides have.
+fn metadata_only(c: &CacheEntry, remote: &Meta) -> bool {
+    let content_changed = c
+        .local
+        .changes
+        .intersects(LocalChanges::DATA | LocalChanges::CREATED);
+    !content_changed
+        && c.original
+            .as_ref()
+            .is_some_and(|o| o.version == remote.version && o.kind.same_shape(remote.kind))
 }
 
 /// Steps that make the cache match the server for `c`.

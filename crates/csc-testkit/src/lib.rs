@@ -248,7 +248,8 @@ impl World {
             .collect();
         for k in doomed {
             let e = self.cache.get_mut(&k).expect("listed above");
-            if !e.exists_locally() {
+            // Ghosts go too: they are names of items inside the deleted tree.
+            if e.local.is_deleted() {
                 continue;
             }
             if e.original.is_some() {
