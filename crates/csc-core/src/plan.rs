@@ -1281,12 +1281,11 @@ impl<'a> Planner<'a> {
         }
         let mut present: HashSet<ItemPath> = HashSet::new();
         for item in &mut self.items {
-            // An item already held back for a reason of its own (blocked, not listed,
-            // rejected) keeps that reason; it does nothing either way.
-            let held_back = matches!(
-                item.outcome,
-                Outcome::Blocked(_) | Outcome::ListingFailed | Outcome::Rejected(_)
-            );
+            // An item held back for a reason that stands until the user acts (its listing
+            // failed, the handler's answer was rejected) keeps that reason. A blocked item is
+            // recorded as a collision: what blocked it may be gone by the next sync, and the
+            // collision must be reported the same way then.
+            let held_back = matches!(item.outcome, Outcome::ListingFailed | Outcome::Rejected(_));
             if colliding.contains(&item.path) {
                 present.insert(item.path.clone());
                 if !held_back {

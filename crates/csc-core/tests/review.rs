@@ -11,7 +11,7 @@ use csc_core::{
     Action, CacheEntry, CaseRule, ConflictChange, Epoch, HandlerAnswer, ItemPath, LocalChanges,
     Meta, Outcome, PinSources, Pins, Plan, PlanError, Presence, ResolutionError, Side, SyncRequest,
 };
-use csc_testkit::inspect::{Step, actions, local, outcome, plan_of, remote, step};
+use csc_testkit::inspect::{Step, actions, local, outcome, plan_of, remote, state, step};
 use csc_testkit::{World, hash_of, p};
 
 const IN: SyncControlFlags = SyncControlFlags::SYNCIN;
@@ -273,8 +273,10 @@ fn a_case_only_rename_whose_old_directory_cannot_be_deleted_creates_nothing_unde
         .local_write("Docs/a.txt", "a");
     w.unlisted.push(p("docs/sub"));
     let plan = plan_of(&w, &whole(&w, TWO_WAY));
-    assert!(
-        matches!(outcome(&plan, "docs"), Outcome::Blocked(_)),
+    // docs stays on the server (its deletion is blocked) and collides with Docs.
+    assert_eq!(
+        state(&plan, "docs"),
+        SyncState::NameCollision,
         "{}",
         describe(&plan)
     );
@@ -853,4 +855,34 @@ fn a_sparse_file_whose_attributes_changed_offline_is_no_content_conflict_with_a_
         "{}",
         describe(&plan)
     );
+}
+
+#[test]
+fn a_collision_with_a_name_whose_deletion_is_blocked_is_recorded_in_the_first_sync() {
+    // Found by the wider property: SYNCIN only, so the offline deletion of A (and of what is
+    // below it) waits; the server also lists a, which equals A on a case-insensitive share.
+    // The first sync must record the collision as the next one will, not only report A as
+    // blocked.
+    let mut w = World::new(CaseRule::Insensitive);
+    w.synced_dir("A")
+        .synced_dir("A/A")
+        .synced_file("A/A/c", "c");
+    w.synced_dir("A/b").synced_file("A/b/x", "x");
+    w.local_delete("A");
+    // A server edit below A makes A a conflict, which KEEPLOCAL resolves by deleting A; that
+    // deletion is blocked, since A/A/c's plain deletion waits for a SYNCOUT.
+    w.remote_write("A/b/x", "x, edited on the server");
+    w.remote_mkdir("a");
+    let control = SyncControl::new(SyncControlFlags::SYNCIN)
+        .with_policy(ConflictPolicy::KeepLocal)
+        .expect("one policy");
+    let mut req = w.request(control);
+    req.guard.allow = true;
+    let first = plan_of(&w, &req);
+    w.apply(&first);
+    let mut req = w.request(control);
+    req.guard.allow = true;
+    let second = plan_of(&w, &req);
+    assert!(second.is_noop(), "{}", describe(&second));
+    assert!(w.conflicts.contains(&p("A")) || w.conflicts.contains(&p("a")));
 }
