@@ -64,7 +64,8 @@ impl HandlerAnswer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct DeleteGuard {
     /// A plan deleting more than this percentage of the share's cached items on either side is
-    /// refused.
+    /// refused. Cached items are the share's entries in the cache other than ghosts (names
+    /// only): full and sparse copies, and offline deletions not yet synced.
     pub max_percent: u8,
     /// Plans deleting fewer items than this are never refused by the percentage rule, so that
     /// deleting the one file of a one-file cache is not a "mass" deletion. The empty-listing
@@ -1667,6 +1668,13 @@ fn conflict_changes(
         gone.sort();
         changes.extend(gone.into_iter().map(|p| ConflictChange::Removed(p.clone())));
     } else if examined {
+        // Nothing at or below a requested path that is not cached, or whose listing failed,
+        // was looked at.
+        let unexamined: Vec<&ItemPath> = items
+            .iter()
+            .filter(|i| matches!(i.outcome, Outcome::NotCached | Outcome::ListingFailed))
+            .map(|i| &i.path)
+            .collect();
         let skip_suspended = req
             .control
             .flags
@@ -1691,6 +1699,7 @@ fn conflict_changes(
                     .any(|s| p.is_self_or_descendant_of(s))
             })
             .filter(|p| view.remote.unlisted_ancestor(p).is_none())
+            .filter(|p| !unexamined.iter().any(|u| p.is_self_or_descendant_of(u)))
             .filter(|p| !still.contains(p))
             .collect();
         gone.sort();

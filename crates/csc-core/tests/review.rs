@@ -886,3 +886,22 @@ fn a_collision_with_a_name_whose_deletion_is_blocked_is_recorded_in_the_first_sy
     assert!(second.is_noop(), "{}", describe(&second));
     assert!(w.conflicts.contains(&p("A")) || w.conflicts.contains(&p("a")));
 }
+
+#[test]
+fn records_below_a_requested_path_that_is_not_cached_are_kept() {
+    // Found by the wider property: two server names below A/a collide; a later sync of just
+    // A/a (not cached) looks at nothing there and must not drop their records.
+    let mut w = World::new(CaseRule::Insensitive);
+    w.synced_dir("c");
+    w.remote_mkdir("A")
+        .remote_mkdir("A/a")
+        .remote_write("A/a/a", "one")
+        .remote_write("A/a/A", "two");
+    w.conflicts.insert(p("A/a/a"));
+    w.conflicts.insert(p("A/a/A"));
+    let mut req = w.request(SyncControl::new(SyncControlFlags::SYNCOUT));
+    req.paths = vec![p("A/a")];
+    let plan = plan_of(&w, &req);
+    assert_eq!(outcome(&plan, "A/a"), &Outcome::NotCached);
+    assert!(plan.conflicts.is_empty(), "{:#?}", plan.conflicts);
+}
