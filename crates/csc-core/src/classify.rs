@@ -86,6 +86,13 @@ pub struct Classification {
     pub disposition: Disposition,
 }
 
+impl Classification {
+    /// True if the classification is based on both sides.
+    pub fn both_known(&self) -> bool {
+        self.known == StateKnown::LOCAL_KNOWN | StateKnown::REMOTE_KNOWN
+    }
+}
+
 /// The local side of an item, relative to its original.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum L {

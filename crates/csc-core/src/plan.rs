@@ -36,8 +36,8 @@ use crate::model::{
 };
 use crate::path::{ItemPath, PathError, check_bare_name, cmp_paths, is_self_or_descendant};
 use crate::win::{
-    ChangeDetails, ConflictPolicy, ConflictResolve, StateKnown, SyncControl, SyncControlFlags,
-    SyncOperation, SyncState,
+    ChangeDetails, ConflictPolicy, ConflictResolve, SyncControl, SyncControlFlags, SyncOperation,
+    SyncState,
 };
 
 /// A conflict handler's answer for one path (IOfflineFilesSyncConflictHandler::ResolveConflict).
@@ -1934,12 +1934,5 @@ fn for_each_child<T>(
         f(p);
         let (_, sub_end) = subtree_range(&entries[k..], p.as_str(), |e| path_of(e).as_str());
         k += sub_end.max(1);
-    }
-}
-
-impl Classification {
-    /// True if the classification has both sides known.
-    pub fn both_known(&self) -> bool {
-        self.known == StateKnown::LOCAL_KNOWN | StateKnown::REMOTE_KNOWN
     }
 }
