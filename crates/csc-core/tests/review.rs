@@ -436,6 +436,10 @@ fn ghosts_do_not_dilute_the_mass_deletion_valve() {
 // ----- a wider property test ------------------------------------------------------------------------
 
 mod wider {
+    // Named explicitly: `test` would otherwise come from two glob imports on wasm.
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
     use super::*;
     use csc_testkit::arb::{Scenario, pool, scenario};
     use proptest::prelude::*;

@@ -27,6 +27,9 @@ enum Action {
     Cargo(&'static [&'static str]),
     /// The purity check, run in this process.
     CheckPure,
+    /// The README's run command (`cargo xtask run`), checked for its walk-through to end in
+    /// a converged share.
+    Demo,
 }
 
 /// The suite, cheapest and most likely to fail first.
@@ -65,13 +68,36 @@ const STEPS: &[Step] = &[
         name: "check-pure",
         action: Action::CheckPure,
     },
+    Step {
+        name: "run command",
+        action: Action::Demo,
+    },
 ];
+
+/// The line the demo ends with when both of its syncs converged.
+const DEMO_CONVERGED: &str = "A third sync would change nothing.";
 
 impl Step {
     fn run(&self, root: &Path) -> Result<()> {
         match self.action {
             Action::Cargo(args) => process::run(process::cargo().current_dir(root).args(args)),
             Action::CheckPure => pure::check_pure(root),
+            Action::Demo => {
+                let output = process::tee(process::cargo().current_dir(root).args([
+                    "run",
+                    "--quiet",
+                    "-p",
+                    "csc-testkit",
+                    "--example",
+                    "demo",
+                ]))?;
+                if !output.contains(DEMO_CONVERGED) {
+                    bail!(
+                        "the demo did not end with {DEMO_CONVERGED:?}: the walk-through no longer converges"
+                    );
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -145,7 +171,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_suite_runs_fmt_clippy_native_wasm_and_purity_in_that_order() {
+    fn the_suite_runs_fmt_clippy_native_wasm_purity_and_the_run_command_in_that_order() {
         let names: Vec<&str> = STEPS.iter().map(|step| step.name).collect();
         assert_eq!(
             names,
@@ -154,7 +180,8 @@ mod tests {
                 "clippy",
                 "native tests",
                 "csc-core tests on wasm",
-                "check-pure"
+                "check-pure",
+                "run command"
             ]
         );
     }
@@ -164,7 +191,7 @@ mod tests {
         let outcomes = vec![Outcome::Passed(Duration::from_millis(1500)); STEPS.len()];
         let text = summary(&outcomes);
         assert!(
-            text.ends_with("\nxtask test: 5 steps passed, 0 failed"),
+            text.ends_with("\nxtask test: 6 steps passed, 0 failed"),
             "{text}"
         );
         assert!(text.starts_with("fmt "), "{text}");
