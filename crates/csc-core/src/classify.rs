@@ -346,7 +346,11 @@ fn disposition_of(l: L, r: R, has_base: bool, obs: &Observed<'_>) -> Disposition
     match (local_changed, remote_changed) {
         (false, false) => match l {
             L::Sparse(_) if obs.remote.is_some() => D::Fill,
+            // A directory needs no content: one the server lacks is created there.
+            L::Sparse(k) if k.is_dir() => D::Push,
             L::Sparse(_) => D::Hold,
+            // A name whose item the server does not have is a name of nothing.
+            L::Ghost(_) if obs.remote.is_none() => D::Converged,
             // A tombstone from another epoch whose item the server does not have either: the
             // deletion needs no propagation, the tombstone can go.
             L::Absent if obs.local.is_some() => D::Converged,

@@ -159,22 +159,29 @@ pub enum Precondition {
 
 /// One concrete step of a plan. Every step that overwrites or deletes carries what it expects
 /// to find, so the executor can refuse when the item changed after the listing.
+///
+/// Each step also updates the cache's record of the item in the same atomic write, as its doc
+/// says; `csc_testkit::World::apply_action` is the reference model of these semantics, and the
+/// property tests check plans against it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    /// Upload the local content of `path` to the server. Afterwards the server's answer is the
-    /// item's new original.
+    /// Upload the local content of `path` to the server. The server's answer (its new version)
+    /// becomes the item's original, and the local copy's offline changes are cleared.
     Upload {
         /// The item.
         path: ItemPath,
         /// What the server must hold before the write.
         precondition: Precondition,
     },
-    /// Create the directory `path` on the server (MKCOL).
+    /// Create the directory `path` on the server (MKCOL). The server's answer becomes the
+    /// item's original, and the local directory's offline changes are cleared.
     MakeRemoteDir {
         /// The directory.
         path: ItemPath,
     },
-    /// Send the local attributes and times of `path` to the server.
+    /// Send the local attributes and times of `path` to the server (its content is the one both
+    /// sides already have). The server's answer becomes the item's original, and the offline
+    /// changes are cleared.
     PushMeta {
         /// The item.
         path: ItemPath,
@@ -182,13 +189,17 @@ pub enum Action {
         expected: Version,
     },
     /// Delete `path` on the server. For a directory, the plan deletes every descendant first.
+    /// Then the cache forgets what it knew of the server copy: a tombstone (the offline
+    /// deletion now synced) is removed; a live item that is being replaced by another kind
+    /// loses its original (the next step creates the new one).
     DeleteRemote {
         /// The item.
         path: ItemPath,
         /// The version it must still have.
         expected: Version,
     },
-    /// Rename `from` to `to` on the server (MOVE, no overwrite).
+    /// Rename `from` to `to` on the server (MOVE, no overwrite). The cache's item at `from`
+    /// loses its original: the server copy it described is now at `to`.
     MoveRemote {
         /// The item.
         from: ItemPath,
@@ -200,7 +211,8 @@ pub enum Action {
     /// Download the server copy of a file into the cache; on success `meta` (with the
     /// downloaded version) becomes the original and the copy is full. It replaces whatever
     /// the cache holds at `path` (content, a ghost, a tombstone, or a directory the plan has
-    /// emptied first) in one atomic write.
+    /// emptied first) in one atomic write; an entry it replaces passes on its pins and
+    /// suspension.
     Download {
         /// The item.
         path: ItemPath,
@@ -210,7 +222,8 @@ pub enum Action {
         expected: Option<Version>,
     },
     /// Create the directory `path` in the cache, in sync with `meta`, replacing a file, ghost
-    /// or tombstone at `path` in one atomic write (tombstones below it stay valid).
+    /// or tombstone at `path` in one atomic write (tombstones below it stay valid). An entry
+    /// it replaces passes on its pins and suspension.
     MakeLocalDir {
         /// The directory.
         path: ItemPath,
@@ -226,21 +239,24 @@ pub enum Action {
         /// The server copy.
         meta: Meta,
     },
-    /// Remove `path` from the cache (not from the server). For a directory, the plan removes
-    /// every descendant first.
+    /// Remove `path` from the cache (not from the server): a copy, a ghost, or a tombstone
+    /// whose deletion both sides now agree on. For a directory, the plan removes every
+    /// descendant first.
     DeleteLocal {
         /// The item.
         path: ItemPath,
     },
-    /// Rename the cached item `from` to `to` (which must not exist), as a copy created offline
-    /// with no original; used to keep both versions of a conflict.
+    /// Move the local copy of `from` (content, offline changes, pins) to `to`, which must not
+    /// exist, as a copy created offline with no original; used to keep both versions of a
+    /// conflict. `from` stays in the cache as a ghost with its pins and no original: the next
+    /// step fills it from the server, so the path stays cached and pinned.
     MoveLocal {
         /// The item.
         from: ItemPath,
         /// Its new path.
         to: ItemPath,
     },
-    /// Add pin sources to a cached item.
+    /// Add pin sources (and their inherit bits) to a cached item.
     Pin {
         /// The item.
         path: ItemPath,
@@ -1136,15 +1152,17 @@ impl<'a> Planner<'a> {
         for (target, sources) in links {
             let r = view.remote.get(&target);
             let cached = view.cache.get(&target);
-            let live_file = |c: &CacheEntry| c.exists_locally() && !c.kind().is_dir();
-            // The target must be a file: on the server, or created offline (its upload is in
-            // this plan, or waits for one); never a directory.
-            let is_file = match (r, cached) {
-                (Some(r), _) => !r.meta.kind.is_dir(),
-                (None, Some(c)) => live_file(c),
-                (None, None) => false,
-            };
-            if !is_file || cached.is_some_and(|c| c.pins.sources.contains(sources)) {
+            // The target must be a file wherever it exists (on the server, or created offline
+            // with its upload in this plan or waiting for one), never a directory on either
+            // side; and it must be somewhere the planner can see.
+            let dir_somewhere = r.is_some_and(|r| r.meta.kind.is_dir())
+                || cached.is_some_and(|c| c.exists_locally() && c.kind().is_dir());
+            let exists = r.is_some() || cached.is_some_and(CacheEntry::exists_locally);
+            if dir_somewhere
+                || !exists
+                || view.remote.unlisted_ancestor(&target).is_some()
+                || cached.is_some_and(|c| c.pins.sources.contains(sources))
+            {
                 continue;
             }
             let pin = op(
@@ -1165,15 +1183,22 @@ impl<'a> Planner<'a> {
                         it.ops = pull_ops_new(&target, &r.meta);
                         it.ops.push(pin);
                     }
-                    (Outcome::NotCached | Outcome::ListingFailed, ..) => {}
-                    _ => {
+                    // Carried out this sync: pin it too, and a name-only copy gets its content.
+                    (Outcome::Sync | Outcome::Resolved(_), ..) => {
                         let already = it.ops.iter().any(|o| {
                             matches!(&o.action, Action::Pin { pins: p, .. } if p.sources.contains(sources))
                         });
                         if !already && !it.ops.iter().any(|o| o.action.is_delete()) {
+                            if let (Some(r), Some(c)) = (r, cached)
+                                && c.local.presence == Presence::Ghost
+                            {
+                                it.ops = pull_ops_new(&target, &r.meta);
+                            }
                             it.ops.push(pin);
                         }
                     }
+                    // In conflict, held back or not examined: pinned once that is settled.
+                    _ => {}
                 }
                 continue;
             }
@@ -1511,6 +1536,10 @@ impl<'a> Planner<'a> {
                 .cache
                 .get(path)
                 .is_some_and(|c| c.exists_locally() && c.kind().is_dir()),
+            // A name-only directory whose server copy became a file.
+            Action::AdoptRemote { path, meta } => {
+                !meta.kind.is_dir() && view.cache.get(path).is_some_and(|c| c.kind().is_dir())
+            }
             _ => false,
         };
         removes.then(|| (action.side(), action.path()))

@@ -615,6 +615,7 @@ impl World {
                 );
                 self.assert_local_parent(path, "mkdir");
                 let pins = self.cache.get(path).map(|e| e.pins).unwrap_or(Pins::NONE);
+                let suspended = self.cache.get(path).is_some_and(|e| e.suspended);
                 if let Some(e) = self.cache.get(path) {
                     assert!(
                         !(e.exists_locally() && e.kind().is_dir()),
@@ -623,7 +624,10 @@ impl World {
                 }
                 self.cache.insert(
                     path.clone(),
-                    CacheEntry::synced(path.clone(), current, pins),
+                    CacheEntry {
+                        suspended,
+                        ..CacheEntry::synced(path.clone(), current, pins)
+                    },
                 );
             }
             Action::AdoptRemote { path, meta: _ } => {
