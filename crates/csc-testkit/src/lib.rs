@@ -524,6 +524,7 @@ impl World {
                 e.original = Some(meta.clone());
                 e.local.changes = LocalChanges::empty();
                 e.local.own = None;
+                e.local.presence = Presence::Full;
                 self.remote.insert(path.clone(), meta);
             }
             Action::PushMeta { path, expected } => {
