@@ -8,10 +8,12 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use csc_core::win::{ConflictPolicy, ConflictResolve, SyncControl, SyncControlFlags, SyncState};
 use csc_core::{
-    Action, CacheEntry, CaseRule, ConflictChange, Epoch, HandlerAnswer, ItemPath, LocalChanges,
-    Meta, Outcome, PinSources, Pins, Plan, PlanError, Presence, ResolutionError, Side, SyncRequest,
+    Action, CacheEntry, CaseRule, ConflictChange, HandlerAnswer, ItemPath, LocalChanges, Outcome,
+    Pins, Plan, PlanError, Presence, ResolutionError, Side, SyncRequest,
 };
-use csc_testkit::inspect::{Step, actions, local, outcome, plan_of, remote, state, step};
+use csc_testkit::inspect::{
+    Step, actions, describe, local, outcome, plan_of, remote, request, state, steps_of, whole,
+};
 use csc_testkit::{World, hash_of, p};
 
 const IN: SyncControlFlags = SyncControlFlags::SYNCIN;
@@ -22,75 +24,6 @@ const LINKS: SyncControlFlags = IN
     .union(SyncControlFlags::PINLINKTARGETS);
 
 // ----- helpers --------------------------------------------------------------------------------------
-
-fn control(flags: SyncControlFlags, policy: ConflictPolicy) -> SyncControl {
-    SyncControl::new(flags)
-        .with_policy(policy)
-        .expect("one policy")
-}
-
-/// A request for `paths` (the root if empty), deletions allowed.
-fn request(
-    w: &World,
-    paths: &[&str],
-    flags: SyncControlFlags,
-    policy: ConflictPolicy,
-) -> SyncRequest {
-    let paths = if paths.is_empty() {
-        vec![ItemPath::root()]
-    } else {
-        paths.iter().map(|s| p(s)).collect()
-    };
-    let mut req = SyncRequest::new(paths, control(flags, policy), w.now);
-    req.guard.allow = true;
-    req
-}
-
-fn whole(w: &World, flags: SyncControlFlags) -> SyncRequest {
-    request(w, &[], flags, ConflictPolicy::Default)
-}
-
-/// A link in sync on both sides, pinned by the user.
-fn synced_link(w: &mut World, path: &str, target: &str) {
-    let meta = Meta::link(&format!("link-{path}"), p(target), w.now);
-    w.remote.insert(p(path), meta.clone());
-    w.cache.insert(
-        p(path),
-        CacheEntry::synced(p(path), meta, Pins::pinned(PinSources::USER)),
-    );
-}
-
-/// The cache keeps only the name of the item.
-fn ghost(w: &mut World, path: &str) {
-    w.cache
-        .get_mut(&p(path))
-        .expect("ghost: not cached")
-        .local
-        .presence = Presence::Ghost;
-}
-
-/// The server's lineage changes: the planner must merge.
-fn new_epoch(w: &mut World) {
-    w.remote_epoch = Some(Epoch("epoch-2".into()));
-}
-
-fn steps_of(plan: &Plan, path: &str) -> Vec<Step> {
-    plan.item(&p(path))
-        .map(|i| i.ops.iter().map(|o| step(&o.action)).collect())
-        .unwrap_or_default()
-}
-
-fn describe(plan: &Plan) -> String {
-    plan.items
-        .iter()
-        .map(|i| {
-            format!(
-                "  {} {:?} {:?} {:?}\n",
-                i.path, i.class.state, i.outcome, i.ops
-            )
-        })
-        .collect()
-}
 
 // ----- sparse copies ----------------------------------------------------------------------------------
 
@@ -148,7 +81,7 @@ fn a_fillsparse_only_sync_keeps_the_record_of_a_conflict_it_did_not_look_at() {
 #[test]
 fn a_link_target_that_is_also_a_requested_uncached_path_is_downloaded_before_it_is_pinned() {
     let mut w = World::default();
-    synced_link(&mut w, "l.lnk", "x.txt");
+    w.synced_link("l.lnk", "x.txt");
     w.remote_write("x.txt", "target");
     let req = request(&w, &["x.txt", "l.lnk"], LINKS, ConflictPolicy::Default);
     let plan = plan_of(&w, &req);
@@ -172,9 +105,9 @@ fn a_link_target_below_a_ghost_directory_is_not_created_under_the_ghost() {
     // points at. Adopting g's new version keeps it a ghost, so nothing can be created in it.
     let mut w = World::default();
     w.synced_dir("g");
-    ghost(&mut w, "g");
+    w.make_ghost("g");
     w.remote_write("g/t.txt", "target").remote_touch("g");
-    synced_link(&mut w, "l.lnk", "g/t.txt");
+    w.synced_link("l.lnk", "g/t.txt");
     let plan = plan_of(&w, &whole(&w, LINKS));
     // `apply` asserts that a download finds its parent directory in the cache.
     w.apply(&plan);
@@ -189,8 +122,8 @@ fn a_merge_forgets_the_old_original_of_a_conflicting_link_target_it_only_pins() 
     let mut w = World::default();
     w.synced_file("t.txt", "cache version");
     w.set_pins("t.txt", Pins::NONE);
-    synced_link(&mut w, "l.lnk", "t.txt");
-    new_epoch(&mut w);
+    w.synced_link("l.lnk", "t.txt");
+    w.change_epoch();
     w.remote_write("t.txt", "restored server version");
 
     let first = plan_of(&w, &whole(&w, LINKS.union(OUT)));
@@ -222,8 +155,8 @@ fn after_an_epoch_change_an_identical_link_on_both_sides_is_not_a_conflict() {
     // as two files with the same hash are (a false conflict otherwise, anchors §A.3 #4).
     let mut w = World::default();
     w.synced_file("t.txt", "target");
-    synced_link(&mut w, "l.lnk", "t.txt");
-    new_epoch(&mut w);
+    w.synced_link("l.lnk", "t.txt");
+    w.change_epoch();
     let plan = plan_of(&w, &whole(&w, TWO_WAY));
     assert_ne!(
         outcome(&plan, "l.lnk"),
@@ -242,7 +175,7 @@ fn a_directory_deleted_offline_with_a_ghost_inside_is_deleted_on_the_server_or_r
     // d on the server forever, sync after sync.
     let mut w = World::default();
     w.synced_dir("d").synced_file("d/g.txt", "g");
-    ghost(&mut w, "d/g.txt");
+    w.make_ghost("d/g.txt");
     w.local_delete("d");
     for _ in 0..2 {
         let plan = plan_of(&w, &whole(&w, TWO_WAY));
@@ -415,7 +348,7 @@ fn ghosts_do_not_dilute_the_mass_deletion_valve() {
     for k in 0..30 {
         let path = format!("names/g{k}.txt");
         w.synced_file(&path, "g");
-        ghost(&mut w, &path);
+        w.make_ghost(&path);
     }
     w.remote_delete("d");
     let mut req = whole(&w, TWO_WAY);
@@ -531,7 +464,7 @@ mod wider {
                     && !e.kind().is_dir()
             });
             if clean_file {
-                ghost(&mut w, path.as_str());
+                w.make_ghost(path.as_str());
             }
         }
         for &i in &x.unpinned {
@@ -548,7 +481,7 @@ mod wider {
             }
         }
         for (k, &i) in x.links.iter().enumerate() {
-            synced_link(&mut w, &format!("l{k}.lnk"), &paths[i]);
+            w.synced_link(&format!("l{k}.lnk"), &paths[i]);
         }
         w
     }
@@ -666,7 +599,7 @@ fn a_link_target_created_offline_is_pinned_by_the_sync_that_uploads_it() {
     // t.txt should also pin it; today the pin waits for the next sync (the listing did not
     // have t.txt yet), so "apply, then plan again" is not a no-op.
     let mut w = World::default();
-    synced_link(&mut w, "l.lnk", "t.txt");
+    w.synced_link("l.lnk", "t.txt");
     w.local_write("t.txt", "new target");
     let req = whole(&w, LINKS.union(OUT));
     let first = plan_of(&w, &req);

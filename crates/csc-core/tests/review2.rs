@@ -7,14 +7,14 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use std::collections::BTreeSet;
 
-use csc_core::win::{
-    ConflictPolicy, ConflictResolve, SyncControl, SyncControlFlags, SyncOperation,
-};
+use csc_core::win::{ConflictPolicy, ConflictResolve, SyncControlFlags, SyncOperation};
 use csc_core::{
-    Action, CacheEntry, CaseRule, Epoch, HandlerAnswer, ItemPath, LocalChanges, Meta, Outcome,
-    PinSources, Pins, Plan, Presence, SyncRequest,
+    Action, CaseRule, Epoch, HandlerAnswer, ItemPath, LocalChanges, Meta, Outcome, PinSources,
+    Pins, Plan, Presence, SyncRequest,
 };
-use csc_testkit::inspect::{Step, local, outcome, plan_of, remote, step};
+use csc_testkit::inspect::{
+    Step, describe, local, outcome, plan_of, remote, request, steps_of, whole,
+};
 use csc_testkit::{World, p};
 
 const IN: SyncControlFlags = SyncControlFlags::SYNCIN;
@@ -22,33 +22,6 @@ const OUT: SyncControlFlags = SyncControlFlags::SYNCOUT;
 const TWO_WAY: SyncControlFlags = IN.union(OUT);
 
 // ----- helpers --------------------------------------------------------------------------------------
-
-fn control(flags: SyncControlFlags, policy: ConflictPolicy) -> SyncControl {
-    SyncControl::new(flags)
-        .with_policy(policy)
-        .expect("one policy")
-}
-
-/// A request for `paths` (the root if empty), deletions allowed.
-fn request(
-    w: &World,
-    paths: &[&str],
-    flags: SyncControlFlags,
-    policy: ConflictPolicy,
-) -> SyncRequest {
-    let paths = if paths.is_empty() {
-        vec![ItemPath::root()]
-    } else {
-        paths.iter().map(|s| p(s)).collect()
-    };
-    let mut req = SyncRequest::new(paths, control(flags, policy), w.now);
-    req.guard.allow = true;
-    req
-}
-
-fn whole(w: &World, flags: SyncControlFlags) -> SyncRequest {
-    request(w, &[], flags, ConflictPolicy::Default)
-}
 
 fn keep_all(w: &World, path: &str, name: Option<&str>) -> SyncRequest {
     let mut req = whole(w, TWO_WAY);
@@ -60,48 +33,6 @@ fn keep_all(w: &World, path: &str, name: Option<&str>) -> SyncRequest {
         },
     );
     req
-}
-
-fn new_epoch(w: &mut World) {
-    w.remote_epoch = Some(Epoch("epoch-2".into()));
-}
-
-fn ghost(w: &mut World, path: &str) {
-    w.cache
-        .get_mut(&p(path))
-        .expect("ghost: not cached")
-        .local
-        .presence = Presence::Ghost;
-}
-
-fn synced_link(w: &mut World, path: &str, target: &str) {
-    let meta = Meta::link(&format!("link-{path}"), p(target), w.now);
-    w.remote.insert(p(path), meta.clone());
-    w.cache.insert(
-        p(path),
-        CacheEntry::synced(p(path), meta, Pins::pinned(PinSources::USER)),
-    );
-}
-
-fn describe(plan: &Plan) -> String {
-    let mut s: String = plan
-        .items
-        .iter()
-        .map(|i| {
-            format!(
-                "  {} {:?} {:?} {:?}\n",
-                i.path, i.class.state, i.outcome, i.ops
-            )
-        })
-        .collect();
-    s.push_str(&format!("  forget: {:?}\n", plan.forget_originals));
-    s
-}
-
-fn steps_of(plan: &Plan, path: &str) -> Vec<Step> {
-    plan.item(&p(path))
-        .map(|i| i.ops.iter().map(|o| step(&o.action)).collect())
-        .unwrap_or_default()
 }
 
 /// Plans and applies `req`, then checks that a two-way sync has nothing left to do.
@@ -347,7 +278,7 @@ fn keep_all_changes_of_a_pinned_file_against_a_server_directory_keeps_both_pinne
 fn keep_all_changes_of_a_link_edited_on_both_sides_keeps_both_links() {
     let mut w = World::default();
     w.synced_file("t1.txt", "one").synced_file("t2.txt", "two");
-    synced_link(&mut w, "l.lnk", "t1.txt");
+    w.synced_link("l.lnk", "t1.txt");
     // Offline the link is pointed at t2.txt; on the server at t1.txt's sibling t3.txt.
     {
         let e = w.cache.get_mut(&p("l.lnk")).expect("cached");
@@ -416,7 +347,7 @@ fn keep_all_changes_in_a_merge_of_a_pinned_directory_against_a_server_file_keeps
     // file d on the server.
     let mut w = World::default();
     w.synced_dir("d").synced_file("d/a.txt", "a");
-    new_epoch(&mut w);
+    w.change_epoch();
     w.remote_delete("d").remote_write("d", "server file");
     let req = keep_all(&w, "d", None);
     let plan = settle(&mut w, &req);
@@ -519,7 +450,7 @@ mod aimed {
                 w.cache.get_mut(&path).expect("cached").local.presence = Presence::Sparse;
             } else {
                 for k in subtree {
-                    ghost(&mut w, k.as_str());
+                    w.make_ghost(k.as_str());
                 }
             }
         }
@@ -529,7 +460,7 @@ mod aimed {
             }
         }
         for (k, &i) in x.links.iter().enumerate() {
-            synced_link(&mut w, &format!("l{k}.lnk"), &paths[i]);
+            w.synced_link(&format!("l{k}.lnk"), &paths[i]);
         }
         w
     }
@@ -672,7 +603,7 @@ fn a_link_target_kept_as_a_directory_by_keep_all_changes_is_never_pinned() {
     // directory at x and moves the server file aside. The planner looks only at the server's
     // kind and adds the pin to x's steps, so the directory gets pinned.
     let mut w = World::default();
-    synced_link(&mut w, "l.lnk", "x");
+    w.synced_link("l.lnk", "x");
     w.local_mkdir("x")
         .local_write("x/in.txt", "mine")
         .remote_write("x", "theirs");
@@ -697,7 +628,7 @@ fn a_link_target_that_is_a_directory_in_the_cache_and_a_file_on_the_server_is_no
  {
     // Same, with the conflict logged: the Pin step lands on the cached directory x.
     let mut w = World::default();
-    synced_link(&mut w, "l.lnk", "x");
+    w.synced_link("l.lnk", "x");
     w.local_mkdir("x")
         .local_write("x/in.txt", "mine")
         .remote_write("x", "theirs");
@@ -715,7 +646,7 @@ fn a_link_target_below_a_directory_whose_listing_failed_is_left_alone() {
     let mut w = World::default();
     w.synced_dir("u").synced_file("u/t.txt", "target");
     w.set_pins("u/t.txt", Pins::NONE);
-    synced_link(&mut w, "l.lnk", "u/t.txt");
+    w.synced_link("l.lnk", "u/t.txt");
     w.unlisted.push(p("u"));
     let plan = plan_of(&w, &whole(&w, LINKS));
     assert_eq!(outcome(&plan, "u"), &Outcome::ListingFailed);
@@ -736,8 +667,8 @@ fn a_link_target_known_only_by_name_is_downloaded_when_the_server_changed_it() {
     let mut w = World::default();
     w.synced_file("t.txt", "v1");
     w.set_pins("t.txt", Pins::NONE);
-    ghost(&mut w, "t.txt");
-    synced_link(&mut w, "l.lnk", "t.txt");
+    w.make_ghost("t.txt");
+    w.synced_link("l.lnk", "t.txt");
     w.remote_write("t.txt", "v2");
     for _ in 0..2 {
         let plan = plan_of(&w, &whole(&w, LINKS));
@@ -761,7 +692,7 @@ fn a_link_target_deleted_offline_is_not_pinned_while_its_deletion_is_in_conflict
     let mut w = World::default();
     w.synced_file("t.txt", "v1");
     w.set_pins("t.txt", Pins::NONE);
-    synced_link(&mut w, "l.lnk", "t.txt");
+    w.synced_link("l.lnk", "t.txt");
     w.local_delete("t.txt").remote_write("t.txt", "v2");
     let plan = plan_of(&w, &whole(&w, LINKS));
     assert_eq!(
@@ -785,7 +716,7 @@ fn after_a_merge_files_in_a_sparse_directory_the_new_server_lacks_are_uploaded()
     w.synced_dir("d")
         .synced_file("d/a.txt", "only in the cache");
     w.cache.get_mut(&p("d")).expect("cached").local.presence = Presence::Sparse;
-    new_epoch(&mut w);
+    w.change_epoch();
     w.remote_delete("d");
     for _ in 0..3 {
         let plan = plan_of(&w, &whole(&w, TWO_WAY));
@@ -808,8 +739,8 @@ fn a_name_whose_item_the_restored_server_lacks_does_not_stay_in_the_cache_foreve
     // `Plan::forget_originals`.)
     let mut w = World::default();
     w.synced_file("g.txt", "g");
-    ghost(&mut w, "g.txt");
-    new_epoch(&mut w);
+    w.make_ghost("g.txt");
+    w.change_epoch();
     w.remote_delete("g.txt");
     for _ in 0..2 {
         let plan = plan_of(&w, &whole(&w, TWO_WAY));
@@ -836,10 +767,10 @@ fn a_directory_known_only_by_name_that_a_restored_server_replaced_with_a_file_se
             .synced_dir("g/sub")
             .synced_file("g/sub/e.txt", "e");
         for path in ["g", "g/c.txt", "g/sub", "g/sub/e.txt"] {
-            ghost(&mut w, path);
+            w.make_ghost(path);
         }
         if merge {
-            new_epoch(&mut w);
+            w.change_epoch();
         }
         w.remote_delete("g").remote_write("g", "now a file");
         let plan = plan_of(&w, &whole(&w, LINKS));
@@ -855,7 +786,7 @@ fn a_directory_known_only_by_name_that_a_restored_server_replaced_with_a_file_se
 fn a_sparse_file_that_a_restored_server_replaced_with_a_directory_settles() {
     let mut w = World::default();
     w.synced_dir("d").synced_file("d/s", "s").make_sparse("d/s");
-    new_epoch(&mut w);
+    w.change_epoch();
     w.remote_delete("d/s")
         .remote_mkdir("d/s")
         .remote_write("d/s/in.txt", "in");

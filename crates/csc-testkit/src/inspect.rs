@@ -1,7 +1,7 @@
 //! Readable questions about plans and worlds, shared by the behaviour tests.
 
-use csc_core::win::SyncState;
-use csc_core::{Action, Outcome, Plan, PlannedItem, SyncRequest};
+use csc_core::win::{ConflictPolicy, SyncControl, SyncControlFlags, SyncState};
+use csc_core::{Action, ItemPath, Outcome, Plan, PlannedItem, SyncRequest};
 
 use crate::{World, p};
 
@@ -98,4 +98,59 @@ pub fn remote(w: &World, path: &str) -> Option<String> {
     } else {
         w.label(m.hash)
     })
+}
+
+/// The whole dwSyncControl value for `flags` with `policy`.
+pub fn control(flags: SyncControlFlags, policy: ConflictPolicy) -> SyncControl {
+    SyncControl::new(flags)
+        .with_policy(policy)
+        .expect("one policy")
+}
+
+/// A request for `paths` (the root if empty), with the deletion valve open: for tests about
+/// planning rather than the valve.
+pub fn request(
+    w: &World,
+    paths: &[&str],
+    flags: SyncControlFlags,
+    policy: ConflictPolicy,
+) -> SyncRequest {
+    let paths = if paths.is_empty() {
+        vec![ItemPath::root()]
+    } else {
+        paths.iter().map(|s| p(s)).collect()
+    };
+    let mut req = SyncRequest::new(paths, control(flags, policy), w.now);
+    req.guard.allow = true;
+    req
+}
+
+/// A request for the whole share with `flags`, default policy, deletion valve open.
+pub fn whole(w: &World, flags: SyncControlFlags) -> SyncRequest {
+    request(w, &[], flags, ConflictPolicy::Default)
+}
+
+/// The kinds of the steps planned for `path` (none if it has no item).
+pub fn steps_of(plan: &Plan, path: &str) -> Vec<Step> {
+    plan.item(&p(path))
+        .map(|i| i.ops.iter().map(|o| step(&o.action)).collect())
+        .unwrap_or_default()
+}
+
+/// A plan, one item a line, for failure messages.
+pub fn describe(plan: &Plan) -> String {
+    let mut s: String = plan
+        .items
+        .iter()
+        .map(|i| {
+            format!(
+                "  {} {:?} {:?} {:?}\n",
+                i.path, i.class.state, i.outcome, i.ops
+            )
+        })
+        .collect();
+    if !plan.forget_originals.is_empty() {
+        s.push_str(&format!("  forget: {:?}\n", plan.forget_originals));
+    }
+    s
 }

@@ -288,6 +288,33 @@ impl World {
         self
     }
 
+    /// Makes a cached item a ghost: its name stays visible, its content is not cached.
+    pub fn make_ghost(&mut self, path: &str) -> &mut Self {
+        self.cache
+            .get_mut(&p(path))
+            .expect("make_ghost: not cached")
+            .local
+            .presence = Presence::Ghost;
+        self
+    }
+
+    /// A pinned link to `target`, in sync on both sides.
+    pub fn synced_link(&mut self, path: &str, target: &str) -> &mut Self {
+        let meta = Meta::link(&format!("link-{path}"), p(target), self.now);
+        self.remote.insert(p(path), meta.clone());
+        let pins = Pins::pinned(csc_core::PinSources::USER);
+        self.cache
+            .insert(p(path), CacheEntry::synced(p(path), meta, pins));
+        self
+    }
+
+    /// The server is reset or replaced: its epoch changes, so the cache's originals are no
+    /// longer a merge base.
+    pub fn change_epoch(&mut self) -> &mut Self {
+        self.remote_epoch = Some(Epoch("epoch-2".into()));
+        self
+    }
+
     /// Removes an item and its subtree from the cache (eviction: the server keeps it).
     pub fn evict(&mut self, path: &str) -> &mut Self {
         let root = p(path);

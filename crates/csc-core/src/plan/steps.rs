@@ -221,20 +221,7 @@ pub(super) fn push_ops(c: &CacheEntry, remote: Option<&Meta>) -> Vec<Op> {
     }
     let local_dir = c.kind().is_dir();
     match remote {
-        None => ops.push(if local_dir {
-            op(
-                SyncOperation::CreateCopyOnServer,
-                Action::MakeRemoteDir { path: path.clone() },
-            )
-        } else {
-            op(
-                SyncOperation::CreateCopyOnServer,
-                Action::Upload {
-                    path: path.clone(),
-                    precondition: Precondition::MustNotExist,
-                },
-            )
-        }),
+        None => ops.push(create_on_server(path, local_dir)),
         Some(r) if r.kind.same_shape(c.kind()) => ops.push(if local_dir || metadata_only(c, r) {
             op(
                 SyncOperation::SyncToServer,
@@ -261,23 +248,24 @@ pub(super) fn push_ops(c: &CacheEntry, remote: Option<&Meta>) -> Vec<Op> {
                     expected: r.version.clone(),
                 },
             ));
-            ops.push(if local_dir {
-                op(
-                    SyncOperation::CreateCopyOnServer,
-                    Action::MakeRemoteDir { path: path.clone() },
-                )
-            } else {
-                op(
-                    SyncOperation::CreateCopyOnServer,
-                    Action::Upload {
-                        path: path.clone(),
-                        precondition: Precondition::MustNotExist,
-                    },
-                )
-            });
+            ops.push(create_on_server(path, local_dir));
         }
     }
     ops
+}
+
+/// Creates the cache's item at `path` on the server, where nothing may exist yet: MKCOL for a
+/// directory, an upload with If-None-Match: * for a file.
+fn create_on_server(path: &ItemPath, dir: bool) -> Op {
+    let action = if dir {
+        Action::MakeRemoteDir { path: path.clone() }
+    } else {
+        Action::Upload {
+            path: path.clone(),
+            precondition: Precondition::MustNotExist,
+        }
+    };
+    op(SyncOperation::CreateCopyOnServer, action)
 }
 
 /// True if only attributes or times of `c` changed offline and the server still has the
