@@ -813,3 +813,27 @@ fn a_sparse_directory_a_merge_creates_on_the_server_needs_no_second_sync() {
     assert_eq!(remote(&w, "b/a/x").as_deref(), Some("x"));
     assert!(plan_of(&w, &whole(&w, TWO_WAY)).is_noop());
 }
+
+#[test]
+fn a_link_target_that_this_sync_turns_into_a_file_is_pinned_by_the_same_sync() {
+    // Found by the aimed property: offline, directory c/a was replaced by a file; a pinned
+    // link points at c/a. The sync replaces the server's directory by the file, so c/a is a
+    // file once it has run, and is pinned by it, not by the next sync.
+    let mut w = World::default();
+    w.synced_dir("c").synced_dir("c/a");
+    w.synced_link("l.lnk", "c/a");
+    w.local_delete("c/a")
+        .local_write("c/a", "a file now")
+        .set_pins("c/a", Pins::NONE);
+    let flags = TWO_WAY
+        .union(SyncControlFlags::PINNEWFILES)
+        .union(SyncControlFlags::PINLINKTARGETS);
+    let plan = plan_of(&w, &whole(&w, flags));
+    assert!(
+        steps_of(&plan, "c/a").contains(&Step::Pin),
+        "{}",
+        describe(&plan)
+    );
+    w.apply(&plan);
+    assert!(plan_of(&w, &whole(&w, flags)).is_noop());
+}

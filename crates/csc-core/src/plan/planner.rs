@@ -632,8 +632,20 @@ impl<'a> Planner<'a> {
             // The target must be a file wherever it exists (on the server, or created offline
             // with its upload in this plan or waiting for one), never a directory on either
             // side; and it must be somewhere the planner can see.
-            let dir_somewhere = r.is_some_and(|r| r.meta.kind.is_dir())
-                || cached.is_some_and(|c| c.exists_locally() && c.kind().is_dir());
+            // Judged as the plan leaves it: a directory this sync replaces by a file counts
+            // as the file it becomes.
+            let item_ops: &[Op] = index.get(&target).map_or(&[], |&i| &self.items[i].ops);
+            let replaced = |side: Side| {
+                item_ops.iter().any(|o| match &o.action {
+                    Action::DeleteRemote { path, .. } => side == Side::Remote && *path == target,
+                    Action::Download { path, .. } => side == Side::Local && *path == target,
+                    _ => false,
+                })
+            };
+            let dir_somewhere = (r.is_some_and(|r| r.meta.kind.is_dir())
+                && !replaced(Side::Remote))
+                || (cached.is_some_and(|c| c.exists_locally() && c.kind().is_dir())
+                    && !replaced(Side::Local));
             let exists = r.is_some() || cached.is_some_and(CacheEntry::exists_locally);
             if dir_somewhere
                 || !exists
@@ -665,7 +677,12 @@ impl<'a> Planner<'a> {
                         let already = it.ops.iter().any(|o| {
                             matches!(&o.action, Action::Pin { pins: p, .. } if p.sources.contains(sources))
                         });
-                        if !already && !it.ops.iter().any(|o| o.action.is_delete()) {
+                        // A pin belongs to the cache entry: it only needs the entry to stay.
+                        let leaves_cache = it
+                            .ops
+                            .iter()
+                            .any(|o| matches!(o.action, Action::DeleteLocal { .. }));
+                        if !already && !leaves_cache {
                             if let (Some(r), Some(c)) = (r, cached)
                                 && c.local.presence == Presence::Ghost
                             {
