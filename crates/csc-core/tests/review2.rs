@@ -837,3 +837,30 @@ fn a_link_target_that_this_sync_turns_into_a_file_is_pinned_by_the_same_sync() {
     w.apply(&plan);
     assert!(plan_of(&w, &whole(&w, flags)).is_noop());
 }
+
+#[test]
+fn a_link_target_deleted_offline_is_deleted_on_the_server_after_nothing_but_its_children() {
+    // Found by the aimed property: offline, c/a (holding c/a/a) was deleted; a pinned link
+    // points at c/a/a. A pin added to c/a/a's deletion moved it out of the deletion phase, so
+    // c/a was deleted on the server while c/a/a was still in it.
+    let mut w = World::default();
+    w.synced_dir("c")
+        .synced_dir("c/a")
+        .synced_file("c/a/a", "a");
+    w.set_pins("c/a/a", Pins::NONE);
+    w.synced_link("l.lnk", "c/a/a");
+    w.local_delete("c/a");
+    let flags = TWO_WAY
+        .union(SyncControlFlags::PINNEWFILES)
+        .union(SyncControlFlags::PINLINKTARGETS);
+    let plan = plan_of(&w, &whole(&w, flags));
+    assert!(
+        !steps_of(&plan, "c/a/a").contains(&Step::Pin),
+        "{}",
+        describe(&plan)
+    );
+    // The reference model asserts that c/a is empty on the server when it is deleted.
+    w.apply(&plan);
+    assert_eq!(remote(&w, "c/a"), None);
+    assert!(plan_of(&w, &whole(&w, flags)).is_noop());
+}

@@ -677,11 +677,15 @@ impl<'a> Planner<'a> {
                         let already = it.ops.iter().any(|o| {
                             matches!(&o.action, Action::Pin { pins: p, .. } if p.sources.contains(sources))
                         });
-                        // A pin belongs to the cache entry: it only needs the entry to stay.
-                        let leaves_cache = it
-                            .ops
-                            .iter()
-                            .any(|o| matches!(o.action, Action::DeleteLocal { .. }));
+                        // A pin belongs to the cache entry: it needs the entry to stay. A
+                        // tombstone leaves with its deletion, and an item of deletions only
+                        // must stay one (it runs in the deletion phase, children first).
+                        let leaves_cache = cached.is_some_and(|c| c.local.is_deleted())
+                            || it
+                                .ops
+                                .iter()
+                                .any(|o| matches!(o.action, Action::DeleteLocal { .. }))
+                            || only_deletes(it);
                         if !already && !leaves_cache {
                             if let (Some(r), Some(c)) = (r, cached)
                                 && c.local.presence == Presence::Ghost
