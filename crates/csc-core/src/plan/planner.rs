@@ -32,6 +32,8 @@ pub(super) struct Planner<'a> {
     one_sided: Vec<ItemPath>,
     /// Names given to keep-both copies by this plan.
     taken_names: HashSet<ItemPath>,
+    /// Some step removes a directory (or replaces one by a file).
+    removes_dirs: bool,
 }
 
 impl<'a> Planner<'a> {
@@ -48,6 +50,7 @@ impl<'a> Planner<'a> {
             new_dirs: Vec::new(),
             one_sided: Vec::new(),
             taken_names: HashSet::new(),
+            removes_dirs: false,
         }
     }
 
@@ -925,6 +928,38 @@ impl<'a> Planner<'a> {
         if let Some(abort) = items.iter().position(|i| i.outcome == Outcome::Abort) {
             items.truncate(abort + 1);
         }
+        // Defense in depth: replay the final order against the trees. A violation is a planner
+        // bug (the property tests look for them); a release build stops the plan before it
+        // rather than delete a non-empty server directory or create an orphan. Only a plan
+        // with structure (a deletion, a directory made or removed, a move) has an order to get
+        // wrong; plain uploads and downloads over existing files do not.
+        let structural = self.removes_dirs
+            || items.iter().flat_map(|i| &i.ops).any(|o| {
+                matches!(
+                    o.action,
+                    Action::DeleteRemote { .. }
+                        | Action::DeleteLocal { .. }
+                        | Action::MakeRemoteDir { .. }
+                        | Action::MakeLocalDir { .. }
+                        | Action::MoveRemote { .. }
+                        | Action::MoveLocal { .. }
+                )
+            });
+        let violation = if structural {
+            verify_order(view, &items)
+        } else {
+            None
+        };
+        if let Some((at, reason)) = violation {
+            debug_assert!(
+                false,
+                "planner bug: step order violated at {} ({reason:?}): {:#?}",
+                items[at].path, items[at].ops
+            );
+            items.truncate(at + 1);
+            items[at].ops.clear();
+            items[at].outcome = Outcome::Blocked(reason);
+        }
 
         let conflicts = conflict_changes(view, self.req, &items, &scopes);
         let forget_originals = if self.merge {
@@ -965,6 +1000,7 @@ impl<'a> Planner<'a> {
             .iter()
             .flat_map(|i| &i.ops)
             .any(|o| self.removed_dir(&o.action).is_some());
+        self.removes_dirs = any_dir_removed;
         if !any_dir_removed {
             return;
         }
@@ -1123,6 +1159,155 @@ impl<'a> Planner<'a> {
     }
 }
 
+/// Replays the steps of `items` in order against the trees and returns the first item whose
+/// step would delete a directory that still has something below it on that side, or create
+/// something whose parent does not exist there. Mirrors the step semantics documented on
+/// [`Action`].
+fn verify_order<'p>(
+    view: &ShareView<'_>,
+    items: &'p [PlannedItem],
+) -> Option<(usize, BlockReason)> {
+    /// What the replay has changed so far: paths removed, and paths created (with whether
+    /// they are directories). Keyed by `&str` so that checks allocate nothing.
+    #[derive(Default)]
+    struct Replay<'q> {
+        removed: HashSet<(Side, &'q str)>,
+        added: HashMap<(Side, &'q str), bool>,
+    }
+    impl<'q> Replay<'q> {
+        fn remove(&mut self, side: Side, path: &'q str) {
+            self.removed.insert((side, path));
+            self.added.remove(&(side, path));
+        }
+        fn add(&mut self, side: Side, path: &'q str, dir: bool) {
+            self.removed.remove(&(side, path));
+            self.added.insert((side, path), dir);
+        }
+    }
+    let remote_entry = |path: &str| {
+        let entries = view.remote.entries();
+        entries
+            .binary_search_by(|e| cmp_paths(e.path.as_str(), path))
+            .ok()
+            .map(|i| &entries[i])
+    };
+    let cache_entry = |path: &str| view.cache.index_of(path).map(|i| &view.cache.entries()[i]);
+    let listed = |side: Side, path: &str| match side {
+        Side::Remote => remote_entry(path).is_some(),
+        Side::Local => cache_entry(path).is_some(),
+    };
+    let listed_dir = |side: Side, path: &str| match side {
+        Side::Remote => remote_entry(path).is_some_and(|r| r.meta.kind.is_dir()),
+        Side::Local => cache_entry(path).is_some_and(|c| c.exists_locally() && c.kind().is_dir()),
+    };
+    let stands = |r: &Replay<'_>, side: Side, path: &str| {
+        r.added.contains_key(&(side, path))
+            || (listed(side, path) && !r.removed.contains(&(side, path)))
+    };
+    let empty_below = |r: &Replay<'_>, side: Side, path: &ItemPath| {
+        let nothing_listed = match side {
+            Side::Remote => view.remote.subtree(path)[1..]
+                .iter()
+                .all(|e| !stands(r, side, e.path.as_str())),
+            Side::Local => view.cache.subtree(path)[1..]
+                .iter()
+                .all(|e| !stands(r, side, e.path.as_str())),
+        };
+        nothing_listed
+            && !r.added.keys().any(|(s, p)| {
+                *s == side && is_self_or_descendant(p, path.as_str()) && *p != path.as_str()
+            })
+    };
+    let made_by_plan: HashSet<(Side, &str)> = items
+        .iter()
+        .flat_map(|i| &i.ops)
+        .filter(|o| {
+            matches!(
+                o.action,
+                Action::MakeRemoteDir { .. } | Action::MakeLocalDir { .. }
+            )
+        })
+        .map(|o| (o.action.side(), o.action.path().as_str()))
+        .collect();
+    let mut r: Replay<'p> = Replay::default();
+    for (at, item) in items.iter().enumerate() {
+        for o in &item.ops {
+            let a = &o.action;
+            let path = a.path();
+            let side = a.side();
+            // Whether the parent exists in the input is the planner's own check; the replay
+            // looks for order: a parent removed earlier in the plan (and not made again), or
+            // one the plan makes only later.
+            let parent_dir_stands = |r: &mut Replay<'p>| {
+                let parent = match path.parent_str() {
+                    Some("") | None => return true,
+                    Some(parent) => parent,
+                };
+                match r.added.get(&(side, parent)) {
+                    Some(&dir) => dir,
+                    None => {
+                        !r.removed.contains(&(side, parent))
+                            && !made_by_plan.contains(&(side, parent))
+                    }
+                }
+            };
+            let violation = match a {
+                Action::DeleteRemote { .. } | Action::DeleteLocal { .. } => {
+                    (!empty_below(&r, side, path)).then_some(BlockReason::NotEmpty(side))
+                }
+                Action::Download { .. }
+                    if listed_dir(Side::Local, path.as_str())
+                        && !r.removed.contains(&(Side::Local, path.as_str()))
+                        && !empty_below(&r, Side::Local, path) =>
+                {
+                    Some(BlockReason::NotEmpty(Side::Local))
+                }
+                Action::Upload { .. }
+                | Action::MakeRemoteDir { .. }
+                | Action::MoveRemote { .. }
+                | Action::Download { .. }
+                | Action::MakeLocalDir { .. }
+                | Action::MoveLocal { .. } => {
+                    (!parent_dir_stands(&mut r)).then_some(BlockReason::ParentMissing(side))
+                }
+                // A name-only directory whose server copy became a file.
+                Action::AdoptRemote { meta, .. }
+                    if !meta.kind.is_dir()
+                        && cache_entry(path.as_str()).is_some_and(|c| c.kind().is_dir())
+                        && !empty_below(&r, Side::Local, path) =>
+                {
+                    Some(BlockReason::NotEmpty(Side::Local))
+                }
+                Action::PushMeta { .. } | Action::AdoptRemote { .. } | Action::Pin { .. } => None,
+            };
+            if let Some(reason) = violation {
+                return Some((at, reason));
+            }
+            let p = path.as_str();
+            match a {
+                Action::DeleteRemote { .. } => {
+                    r.remove(Side::Remote, p);
+                    // The cache forgets a tombstone with its server copy.
+                    if cache_entry(p).is_some_and(|c| c.local.is_deleted()) {
+                        r.remove(Side::Local, p);
+                    }
+                }
+                Action::DeleteLocal { .. } => r.remove(Side::Local, p),
+                Action::Upload { .. } => r.add(Side::Remote, p, false),
+                Action::MakeRemoteDir { .. } => r.add(Side::Remote, p, true),
+                Action::MoveRemote { from, .. } => {
+                    r.remove(Side::Remote, from.as_str());
+                    r.add(Side::Remote, p, false);
+                }
+                Action::Download { .. } | Action::MoveLocal { .. } => r.add(Side::Local, p, false),
+                Action::MakeLocalDir { .. } => r.add(Side::Local, p, true),
+                Action::PushMeta { .. } | Action::AdoptRemote { .. } | Action::Pin { .. } => {}
+            }
+        }
+    }
+    None
+}
+
 /// True for an item whose steps are all deletions: it runs in the first phase.
 fn only_deletes(item: &PlannedItem) -> bool {
     !item.ops.is_empty() && item.ops.iter().all(|o| o.action.is_delete())
@@ -1175,5 +1360,142 @@ fn for_each_child<T>(
         f(p);
         let (_, sub_end) = subtree_range(&entries[k..], p.as_str(), |e| path_of(e).as_str());
         k += sub_end.max(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+    use wasm_bindgen_test::wasm_bindgen_test as test;
+
+    use super::*;
+    use crate::model::{CacheTree, Epoch, Millis, RemoteTree, Share, ShareState, Version};
+    use crate::win::SyncOperation;
+
+    fn path(s: &str) -> ItemPath {
+        ItemPath::new(s).expect("valid test path")
+    }
+
+    fn item(p: &str, actions: Vec<Action>) -> PlannedItem {
+        PlannedItem {
+            path: path(p),
+            class: classify(&Observed::default()),
+            outcome: Outcome::Sync,
+            ops: actions
+                .into_iter()
+                .map(|action| Op {
+                    operation: SyncOperation::Prepare,
+                    action,
+                })
+                .collect(),
+        }
+    }
+
+    /// A share whose server has d/ and d/x; the cache has the same, deleted offline.
+    fn check(items: &[PlannedItem]) -> Option<(usize, BlockReason)> {
+        let dir = Meta::dir("d1", Millis(1));
+        let file = Meta::file("x1", 1, Millis(1), None);
+        let remote = RemoteTree::new(
+            vec![
+                RemoteEntry {
+                    path: path("d"),
+                    meta: dir.clone(),
+                },
+                RemoteEntry {
+                    path: path("d/x"),
+                    meta: file.clone(),
+                },
+            ],
+            None,
+        )
+        .expect("valid listing");
+        let mut entries = vec![
+            CacheEntry::synced(path("d"), dir, Pins::NONE),
+            CacheEntry::synced(path("d/x"), file, Pins::NONE),
+        ];
+        for e in &mut entries {
+            e.local.presence = Presence::Deleted;
+        }
+        let cache = CacheTree::new(entries).expect("valid cache");
+        let share = ShareState {
+            share: Share::new("https://h/dav/", CaseRule::Sensitive).expect("valid URL"),
+            connectivity: Default::default(),
+            epoch: Some(Epoch("e".into())),
+        };
+        let view = ShareView {
+            share: &share,
+            cache: &cache,
+            remote: &remote,
+            conflicts: &[],
+        };
+        verify_order(&view, items)
+    }
+
+    fn delete(p: &str) -> Action {
+        Action::DeleteRemote {
+            path: path(p),
+            expected: Version::new("v"),
+        }
+    }
+
+    #[test]
+    fn the_replay_accepts_children_deleted_before_their_directory() {
+        assert_eq!(
+            check(&[
+                item("d/x", vec![delete("d/x")]),
+                item("d", vec![delete("d")])
+            ]),
+            None
+        );
+    }
+
+    #[test]
+    fn the_replay_catches_a_server_directory_deleted_before_its_children() {
+        let items = [
+            item("d", vec![delete("d")]),
+            item("d/x", vec![delete("d/x")]),
+        ];
+        assert_eq!(
+            check(&items),
+            Some((0, BlockReason::NotEmpty(Side::Remote)))
+        );
+    }
+
+    #[test]
+    fn the_replay_catches_a_creation_before_the_directory_it_goes_in() {
+        let upload = Action::Upload {
+            path: path("n/f"),
+            precondition: Precondition::MustNotExist,
+        };
+        let mkcol = Action::MakeRemoteDir { path: path("n") };
+        let wrong = [
+            item("n/f", vec![upload.clone()]),
+            item("n", vec![mkcol.clone()]),
+        ];
+        assert_eq!(
+            check(&wrong),
+            Some((0, BlockReason::ParentMissing(Side::Remote)))
+        );
+        let right = [item("n", vec![mkcol]), item("n/f", vec![upload])];
+        assert_eq!(check(&right), None);
+    }
+
+    #[test]
+    fn the_replay_catches_a_creation_inside_a_directory_deleted_earlier() {
+        let items = [
+            item("d/x", vec![delete("d/x")]),
+            item("d", vec![delete("d")]),
+            item(
+                "d/y",
+                vec![Action::Upload {
+                    path: path("d/y"),
+                    precondition: Precondition::MustNotExist,
+                }],
+            ),
+        ];
+        assert_eq!(
+            check(&items),
+            Some((2, BlockReason::ParentMissing(Side::Remote)))
+        );
     }
 }
