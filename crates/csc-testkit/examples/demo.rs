@@ -18,7 +18,9 @@ use csc_core::{Action, ConflictChange, HandlerAnswer, Outcome, Plan};
 use csc_testkit::World;
 
 fn main() -> ExitCode {
-    match run(std::env::args().skip(1).collect()) {
+    // The first argument is the program's name.
+    let args: Vec<String> = std::env::args().collect();
+    match run(args.get(1..).unwrap_or_default().to_vec()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("error: {message}");

@@ -30,7 +30,9 @@ commands:
   run [args]  run the product as far as it exists (the csc-testkit demo), passing args through";
 
 fn main() -> ExitCode {
-    let mut args = env::args().skip(1);
+    let mut args = env::args();
+    // The first argument is the program's name.
+    args.next();
     let Some(command) = args.next() else {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
