@@ -11,6 +11,7 @@
 //! `wasm32-unknown-unknown` and its tests run there too.
 
 pub mod classify;
+pub mod events;
 pub mod plan;
 pub mod win;
 
