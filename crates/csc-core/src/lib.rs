@@ -13,6 +13,7 @@
 pub mod classify;
 pub mod events;
 pub mod plan;
+pub mod retry;
 pub mod win;
 
 mod error;
