@@ -686,18 +686,6 @@ fn a_directory_deletion_that_would_remove_a_kept_item_is_blocked() {
 
 // ----- order of the plan -----------------------------------------------------------------------
 
-fn is_creation(a: &Action) -> bool {
-    matches!(
-        a,
-        Action::Upload { .. }
-            | Action::MakeRemoteDir { .. }
-            | Action::MoveRemote { .. }
-            | Action::Download { .. }
-            | Action::MakeLocalDir { .. }
-            | Action::MoveLocal { .. }
-    )
-}
-
 fn is_deletion(a: &Action) -> bool {
     matches!(a, Action::DeleteLocal { .. } | Action::DeleteRemote { .. })
 }
@@ -733,7 +721,7 @@ fn deletions_come_first_children_before_parents_and_creations_parents_before_chi
     let ops: Vec<&Action> = plan.ops().map(|o| &o.action).collect();
 
     let last_delete = ops.iter().rposition(|a| is_deletion(a)).expect("deletes");
-    let first_create = ops.iter().position(|a| is_creation(a)).expect("creations");
+    let first_create = ops.iter().position(|a| a.is_creation()).expect("creations");
     assert!(last_delete < first_create, "deletions first: {ops:#?}");
 
     let index_of = |pred: &dyn Fn(&Action) -> bool, path: &str| {
@@ -742,7 +730,7 @@ fn deletions_come_first_children_before_parents_and_creations_parents_before_chi
             .unwrap_or_else(|| panic!("no step for {path}: {ops:#?}"))
     };
     let del = |path: &str| index_of(&is_deletion, path);
-    let make = |path: &str| index_of(&is_creation, path);
+    let make = |path: &str| index_of(&Action::is_creation, path);
     assert!(del("old/sub/b.txt") < del("old/sub"));
     assert!(del("old/sub") < del("old"));
     assert!(del("old/a.txt") < del("old"));

@@ -1097,16 +1097,7 @@ impl<'a> Planner<'a> {
             let item = &self.items[idx];
             let mut blocked = None;
             for o in &item.ops {
-                let creates = matches!(
-                    o.action,
-                    Action::Upload { .. }
-                        | Action::MakeRemoteDir { .. }
-                        | Action::MoveRemote { .. }
-                        | Action::Download { .. }
-                        | Action::MakeLocalDir { .. }
-                        | Action::MoveLocal { .. }
-                );
-                if !creates {
+                if !o.action.is_creation() {
                     continue;
                 }
                 let side = o.action.side();

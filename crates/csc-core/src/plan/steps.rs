@@ -175,6 +175,20 @@ impl Action {
         }
     }
 
+    /// True for a step that puts something at its path (its destination, for a move), which
+    /// needs the parent directory to exist on that side.
+    pub fn is_creation(&self) -> bool {
+        matches!(
+            self,
+            Action::Upload { .. }
+                | Action::MakeRemoteDir { .. }
+                | Action::MoveRemote { .. }
+                | Action::Download { .. }
+                | Action::MakeLocalDir { .. }
+                | Action::MoveLocal { .. }
+        )
+    }
+
     /// True for a deletion, on either side.
     pub fn is_delete(&self) -> bool {
         matches!(
