@@ -38,6 +38,36 @@ impl HResult {
     pub const CANCELLED: HResult = HResult::from_win32(1223);
     /// HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND).
     pub const FILE_NOT_FOUND: HResult = HResult::from_win32(2);
+    /// S_FALSE: done, but not as asked: a conflict left for the user (recorded in the conflict
+    /// store, or skipped by the handler).
+    pub const S_FALSE: HResult = HResult(1);
+    /// E_INVALIDARG: the caller's input (a path, a flag, a handler's answer) is invalid.
+    pub const INVALID_ARG: HResult = HResult(0x8007_0057);
+    /// HRESULT_FROM_WIN32(ERROR_PATH_NOT_FOUND): the item's parent is missing on a side.
+    pub const PATH_NOT_FOUND: HResult = HResult::from_win32(3);
+    /// HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED): the server refused the credentials.
+    pub const ACCESS_DENIED: HResult = HResult::from_win32(5);
+    /// HRESULT_FROM_WIN32(ERROR_INVALID_DATA): the server's answer was invalid.
+    pub const INVALID_DATA: HResult = HResult::from_win32(13);
+    /// HRESULT_FROM_WIN32(ERROR_UNEXP_NET_ERR): the network or the server failed (after
+    /// retries).
+    pub const NET_ERROR: HResult = HResult::from_win32(59);
+    /// HRESULT_FROM_WIN32(ERROR_FILE_EXISTS).
+    pub const FILE_EXISTS: HResult = HResult::from_win32(80);
+    /// HRESULT_FROM_WIN32(ERROR_DISK_FULL): the browser's storage quota is used up.
+    pub const DISK_FULL: HResult = HResult::from_win32(112);
+    /// HRESULT_FROM_WIN32(ERROR_DIR_NOT_EMPTY): a directory to delete still holds items.
+    pub const DIR_NOT_EMPTY: HResult = HResult::from_win32(145);
+    /// HRESULT_FROM_WIN32(ERROR_BUSY): another sync of this share is running.
+    pub const BUSY: HResult = HResult::from_win32(170);
+    /// HRESULT_FROM_WIN32(ERROR_MORE_DATA): some items of a DeleteItems call were kept.
+    pub const MORE_DATA: HResult = HResult::from_win32(234);
+    /// HRESULT_FROM_WIN32(ERROR_RETRY): the item kept changing while it was synced; the next
+    /// sync tries again.
+    pub const RETRY: HResult = HResult::from_win32(1237);
+    /// HRESULT_FROM_WIN32(ERROR_REQUEST_REFUSED): a safety valve refused the sync (mass
+    /// deletion, empty listing).
+    pub const REFUSED: HResult = HResult::from_win32(4320);
 
     /// HRESULT_FROM_WIN32: a Win32 error code as an HRESULT.
     pub const fn from_win32(code: u32) -> HResult {

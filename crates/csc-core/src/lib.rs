@@ -11,9 +11,11 @@
 //! `wasm32-unknown-unknown` and its tests run there too.
 
 pub mod classify;
+pub mod engine;
 pub mod events;
 pub mod plan;
 pub mod retry;
+pub mod store;
 pub mod win;
 
 mod error;

@@ -8,10 +8,14 @@
 //!   them, so a planner bug shows up as a failed test;
 //! - [`arb`]: proptest strategies for random worlds and random edits on both sides;
 //! - [`inspect`]: readable questions about plans and worlds for the behaviour tests;
-//! - [`workload`]: the large synthetic shares of the benchmarks.
+//! - [`workload`]: the large synthetic shares of the benchmarks;
+//! - [`mem`]: in-memory stores with fault injection, a virtual clock and a one-poll executor,
+//!   for running the real engine.
 
 pub mod arb;
 pub mod inspect;
+pub mod mem;
+pub mod rig;
 pub mod workload;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

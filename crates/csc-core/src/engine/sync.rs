@@ -1,0 +1,1999 @@
+//! `Synchronize`: list, plan, ask the conflict handler, carry out the plan item by item with
+//! progress, revalidate what changed meanwhile, and record the result.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
+
+use crate::events::{Event, HResult, SyncId};
+use crate::model::{
+    CacheEntry, CacheTree, Connectivity, ContentHash, Epoch, LocalChanges, LocalItem, Meta,
+    OfflineCause, Presence, RemoteEntry, RemoteTree,
+};
+use crate::path::ItemPath;
+use crate::plan::{
+    Action, BlockReason, ConflictChange, ConflictRecord, CopyInfo, HandlerAnswer, Outcome, Plan,
+    PlannedItem, ShareView, SyncRequest, plan,
+};
+use crate::store::{
+    Batch, BlobId, CommitError, Expect, LocalError, LocalStore, RemoteError, RemoteStore, Runtime,
+    StoredItem, Write, WriteInfo,
+};
+use crate::win::{ConflictPolicy, ConflictResolve, OpResponse, SyncControl, SyncControlFlags};
+use crate::win::{ItemType, SyncOperation};
+
+use super::content::{ContentHasher, LocalBody};
+use super::progress::{
+    CancelToken, ConflictHandler, ConflictInfo, CopyAvailability, SyncErrorInfo, SyncProgress,
+};
+use super::{Engine, EngineError, remote_hresult};
+
+/// A `Synchronize` call's arguments besides the handler and the progress sink.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// The paths to sync, each with its subtree; the root syncs the whole share.
+    pub paths: Vec<ItemPath>,
+    /// dwSyncControl.
+    pub control: SyncControl,
+    /// Echoed in SyncBegin / SyncFileResult / SyncEnd.
+    pub sync_id: SyncId,
+    /// The user confirmed this sync's deletions (lifts the mass-deletion valve).
+    pub allow_deletes: bool,
+    /// Cancels the sync between items.
+    pub cancel: CancelToken,
+}
+
+impl SyncOptions {
+    /// Syncs `paths` with `control`.
+    pub fn new(paths: Vec<ItemPath>, control: SyncControl) -> Self {
+        SyncOptions {
+            paths,
+            control,
+            sync_id: SyncId::default(),
+            allow_deletes: false,
+            cancel: CancelToken::new(),
+        }
+    }
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyncSummary {
+    /// The overall result: S_OK, or the single file's result when one path naming a file was
+    /// synced.
+    pub result: HResult,
+    /// Items reported through progress.
+    pub items: usize,
+    /// Items that failed.
+    pub failed: usize,
+    /// Conflicts left for the user (logged or skipped).
+    pub conflicts: usize,
+}
+
+/// The result of one item.
+#[derive(Debug, Clone)]
+struct ItemResult {
+    hr: HResult,
+    info: Option<SyncErrorInfo>,
+    transient: bool,
+}
+
+impl ItemResult {
+    fn ok() -> Self {
+        ItemResult {
+            hr: HResult::S_OK,
+            info: None,
+            transient: false,
+        }
+    }
+}
+
+/// Why a step did not complete.
+#[derive(Debug)]
+enum StepError {
+    /// The item is not as the plan saw it: re-list and re-plan it.
+    Revalidate(String),
+    /// It failed.
+    Failed {
+        hr: HResult,
+        transient: bool,
+        why: String,
+    },
+}
+
+impl StepError {
+    fn failed(hr: HResult, why: impl Into<String>) -> Self {
+        StepError::Failed {
+            hr,
+            transient: false,
+            why: why.into(),
+        }
+    }
+}
+
+/// A transfer failure: the server's or the cache's.
+#[derive(Debug)]
+enum Xfer {
+    Remote(RemoteError),
+    Local(LocalError),
+}
+
+impl From<RemoteError> for Xfer {
+    fn from(e: RemoteError) -> Self {
+        Xfer::Remote(e)
+    }
+}
+
+impl From<LocalError> for Xfer {
+    fn from(e: LocalError) -> Self {
+        Xfer::Local(e)
+    }
+}
+
+fn remote_step(e: &RemoteError) -> StepError {
+    if e.needs_revalidation() {
+        StepError::Revalidate(e.to_string())
+    } else {
+        StepError::Failed {
+            hr: remote_hresult(e),
+            transient: e.is_transient(),
+            why: e.to_string(),
+        }
+    }
+}
+
+fn local_step(e: &LocalError) -> StepError {
+    let hr = match e {
+        LocalError::QuotaExceeded => HResult::DISK_FULL,
+        LocalError::Failed(_) => HResult::E_FAIL,
+    };
+    StepError::failed(hr, e.to_string())
+}
+
+fn xfer_step(e: Xfer) -> StepError {
+    match e {
+        Xfer::Remote(e) => remote_step(&e),
+        Xfer::Local(e) => local_step(&e),
+    }
+}
+
+fn commit_step(e: CommitError) -> StepError {
+    match e {
+        CommitError::Conflict(why) => StepError::Revalidate(why),
+        CommitError::Store(e) => local_step(&e),
+    }
+}
+
+/// What a step makes of the cache's item.
+enum Fate {
+    /// It becomes this (with this blob).
+    Put(CacheEntry, Option<BlobId>),
+    /// It leaves the cache.
+    Remove,
+    /// It stays as it is.
+    Keep,
+}
+
+/// Why a sync stopped early.
+enum Stop {
+    Cancelled,
+    /// Too many transient failures in a row: the share is unreachable.
+    Unreachable(HResult),
+}
+
+/// A buffered progress callback: an item's begin, or its result.
+type Queued = (ItemPath, Option<(HResult, Option<SyncErrorInfo>)>);
+
+/// Progress callbacks, lock-step or (ASYNCPROGRESS) buffered.
+struct Driver<'p, P> {
+    sink: &'p mut P,
+    buffered: bool,
+    batch: usize,
+    queue: Vec<Queued>,
+    aborted: bool,
+}
+
+impl<P: SyncProgress> Driver<'_, P> {
+    fn item_begin(&mut self, path: &ItemPath) -> OpResponse {
+        if self.buffered {
+            self.queue.push((path.clone(), None));
+            return OpResponse::Continue;
+        }
+        self.sink.item_begin(path)
+    }
+
+    fn item_result(
+        &mut self,
+        path: &ItemPath,
+        hr: HResult,
+        info: Option<&SyncErrorInfo>,
+    ) -> OpResponse {
+        if self.buffered {
+            self.queue.push((path.clone(), Some((hr, info.cloned()))));
+            if self.queue.len() >= 2 * self.batch {
+                self.flush();
+            }
+            return if self.aborted {
+                OpResponse::Abort
+            } else {
+                OpResponse::Continue
+            };
+        }
+        self.sink.item_result(path, hr, info)
+    }
+
+    /// Delivers buffered callbacks. An ABORT among them stops the sync before its next item;
+    /// a RETRY cannot be honoured (the work has moved on) and counts as CONTINUE.
+    fn flush(&mut self) {
+        for (path, result) in std::mem::take(&mut self.queue) {
+            let response = match result {
+                None => self.sink.item_begin(&path),
+                Some((hr, info)) => self.sink.item_result(&path, hr, info.as_ref()),
+            };
+            if response == OpResponse::Abort {
+                self.aborted = true;
+            }
+        }
+    }
+
+    fn query_abort(&mut self) -> bool {
+        self.aborted || self.sink.query_abort()
+    }
+}
+
+impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
+    /// IOfflineFilesCache::Synchronize: reconciles `opts.paths` (with their subtrees) with the
+    /// server, as `opts.control` says, resolving conflicts by `handler` (if present), else by
+    /// the CR_* policy, else logging them to the conflict store.
+    ///
+    /// Progress: `begin`, then for each item `item_begin` and `item_result`, with
+    /// `query_abort` between items, then `end` with the overall result. With ASYNCPROGRESS the
+    /// item callbacks are delivered in groups, behind the work.
+    ///
+    /// Returns the summary (its result is the single file's result when one path naming a
+    /// file was given), or an error for the sync as a whole; [`EngineError::Cancelled`] when it
+    /// was cancelled (items finished before stay synced).
+    pub async fn synchronize<H: ConflictHandler, P: SyncProgress>(
+        &self,
+        opts: &SyncOptions,
+        handler: &mut H,
+        progress: &mut P,
+    ) -> Result<SyncSummary, EngineError> {
+        let Some(_busy) = self.enter() else {
+            return Err(EngineError::Busy);
+        };
+        self.publish(vec![Event::SyncBegin {
+            sync: opts.sync_id.clone(),
+        }]);
+        let mut driver = Driver {
+            buffered: opts.control.flags.contains(SyncControlFlags::ASYNCPROGRESS),
+            batch: self.config.progress_batch.max(1),
+            sink: progress,
+            queue: Vec::new(),
+            aborted: false,
+        };
+        let result = if driver.sink.begin() {
+            Err(EngineError::Cancelled)
+        } else {
+            let mut run = Run::new(self, opts).await?;
+            run.sync(handler, &mut driver).await
+        };
+        driver.flush();
+        let hr = match &result {
+            Ok(s) => s.result,
+            Err(e) => e.hresult(),
+        };
+        driver.sink.end(hr);
+        let mut record = self.share();
+        let now = self.now();
+        record.last_sync = Some(now);
+        record.last_result = Some(hr);
+        if hr == HResult::S_OK {
+            record.last_success = Some(now);
+        }
+        let end = Event::SyncEnd {
+            sync: opts.sync_id.clone(),
+            result: hr,
+        };
+        if self.save_share(record, vec![end.clone()]).await.is_err() {
+            // The health record could not be written; the sync's own changes are committed.
+            self.publish(vec![end]);
+        }
+        result
+    }
+}
+
+/// One sync's working state: the cache and listing as last read or written by this sync.
+pub(super) struct Run<'e, L, R, T> {
+    engine: &'e Engine<L, R, T>,
+    paths: Vec<ItemPath>,
+    control: SyncControl,
+    sync_id: SyncId,
+    allow_deletes: bool,
+    cancel: CancelToken,
+    items: BTreeMap<ItemPath, StoredItem>,
+    listing: BTreeMap<ItemPath, Meta>,
+    unlisted: Vec<ItemPath>,
+    listed_epoch: Option<Epoch>,
+    conflicts: BTreeMap<ItemPath, ConflictRecord>,
+    answers: BTreeMap<ItemPath, HandlerAnswer>,
+    /// Server moves detected in the plan: download target → cached item with the same content,
+    /// which is moved instead of downloaded.
+    moves: HashMap<ItemPath, ItemPath>,
+    /// Local deletions held back because their content moves to a download target.
+    deferred_deletes: BTreeSet<ItemPath>,
+    transient_streak: u32,
+    /// Items whose steps failed in a merge: their old-epoch originals must go.
+    failed: BTreeSet<ItemPath>,
+}
+
+impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
+    pub(super) async fn new(
+        engine: &'e Engine<L, R, T>,
+        opts: &SyncOptions,
+    ) -> Result<Self, EngineError> {
+        let snapshot = engine.local.load().await?;
+        let record = engine.share();
+        Ok(Run {
+            engine,
+            paths: opts.paths.clone(),
+            control: opts.control,
+            sync_id: opts.sync_id.clone(),
+            allow_deletes: opts.allow_deletes,
+            cancel: opts.cancel.clone(),
+            items: snapshot
+                .items
+                .into_iter()
+                .map(|s| (s.entry.path.clone(), s))
+                .collect(),
+            listing: snapshot
+                .listing
+                .into_iter()
+                .map(|e| (e.path, e.meta))
+                .collect(),
+            unlisted: Vec::new(),
+            listed_epoch: record.listed_epoch,
+            conflicts: snapshot
+                .conflicts
+                .into_iter()
+                .map(|c| (c.path.clone(), c))
+                .collect(),
+            answers: BTreeMap::new(),
+            moves: HashMap::new(),
+            deferred_deletes: BTreeSet::new(),
+            transient_streak: 0,
+            failed: BTreeSet::new(),
+        })
+    }
+
+    async fn sync<H: ConflictHandler, P: SyncProgress>(
+        &mut self,
+        handler: &mut H,
+        driver: &mut Driver<'_, P>,
+    ) -> Result<SyncSummary, EngineError> {
+        self.refresh_listing().await?;
+        if self.control.syncs_out() {
+            self.carry_renames().await?;
+        }
+        if handler.is_present() {
+            // A handler overrides the CR_* policy.
+            self.control.policy = ConflictPolicy::Default;
+        }
+        let mut plan = self.plan(&self.paths.clone())?;
+        if handler.is_present() {
+            let mut answers = BTreeMap::new();
+            for item in plan.items.iter().filter(|i| i.outcome == Outcome::Logged) {
+                if self.cancel.is_cancelled() || driver.query_abort() {
+                    return Err(EngineError::Cancelled);
+                }
+                let info = ConflictInfo {
+                    path: item.path.clone(),
+                    known: item.class.known,
+                    state: item.class.state,
+                    changes: item.class.changes,
+                };
+                let answer = handler.resolve(&info).await;
+                let abort = answer.resolution == ConflictResolve::Abort;
+                answers.insert(item.path.clone(), answer);
+                if abort {
+                    break;
+                }
+            }
+            if !answers.is_empty() {
+                self.answers = answers;
+                // The handler may have taken its time: see what is there now.
+                self.reload().await?;
+                plan = self.plan(&self.paths.clone())?;
+            }
+        }
+        self.apply_conflicts(&plan.conflicts)
+            .await
+            .map_err(super::commit_to_engine)?;
+        self.find_moves(&plan);
+        let mut summary = SyncSummary {
+            result: HResult::S_OK,
+            items: 0,
+            failed: 0,
+            conflicts: 0,
+        };
+        let single_file = self.single_file();
+        let mut single_result = None;
+        let flow = self
+            .execute(
+                &plan,
+                Some(driver),
+                &mut summary,
+                &single_file,
+                &mut single_result,
+            )
+            .await;
+        self.finish_deferred().await;
+        if plan.merge {
+            self.finish_merge(&plan.forget_originals).await?;
+        } else {
+            self.record_first_epoch().await?;
+        }
+        match flow {
+            Ok(()) => {}
+            Err(Stop::Cancelled) => return Err(EngineError::Cancelled),
+            Err(Stop::Unreachable(hr)) => {
+                self.go_offline().await;
+                return Err(EngineError::Listing(RemoteError::Transient {
+                    detail: format!(
+                        "{} items in a row failed with network errors (0x{:08X}); the share was taken offline and reconnects when the server answers again",
+                        self.engine.config.max_transient_streak, hr.0
+                    ),
+                    retry_after_ms: None,
+                }));
+            }
+        }
+        if let Some(hr) = single_result {
+            summary.result = hr;
+        }
+        Ok(summary)
+    }
+
+    /// Fills sparse items (and pins link targets) of the run's paths, without progress: the
+    /// second half of Pin with FILL / PINLINKTARGETS.
+    pub(super) async fn fill(&mut self) -> Result<(), EngineError> {
+        self.refresh_listing().await?;
+        let plan = self.plan(&self.paths.clone())?;
+        self.apply_conflicts(&plan.conflicts)
+            .await
+            .map_err(super::commit_to_engine)?;
+        let mut summary = SyncSummary {
+            result: HResult::S_OK,
+            items: 0,
+            failed: 0,
+            conflicts: 0,
+        };
+        let flow = self
+            .execute(
+                &plan,
+                None::<&mut Driver<'_, ()>>,
+                &mut summary,
+                &None,
+                &mut None,
+            )
+            .await;
+        match flow {
+            Ok(()) if summary.failed == 0 => Ok(()),
+            Ok(()) => Err(EngineError::Listing(RemoteError::Transient {
+                detail: format!("{} items could not be filled", summary.failed),
+                retry_after_ms: None,
+            })),
+            Err(Stop::Cancelled) => Err(EngineError::Cancelled),
+            Err(Stop::Unreachable(_)) => {
+                self.go_offline().await;
+                Err(EngineError::Listing(RemoteError::Transient {
+                    detail: "the server stopped answering".into(),
+                    retry_after_ms: None,
+                }))
+            }
+        }
+    }
+
+    /// The path, when exactly one path naming a file was given.
+    fn single_file(&self) -> Option<ItemPath> {
+        let [path] = self.paths.as_slice() else {
+            return None;
+        };
+        let is_file = match (self.items.get(path), self.listing.get(path)) {
+            (Some(s), _) => !s.entry.kind().is_dir(),
+            (None, Some(m)) => !m.kind.is_dir(),
+            (None, None) => false,
+        };
+        is_file.then(|| path.clone())
+    }
+
+    // ----- listing and planning ----------------------------------------------------------------
+
+    /// Lists the share (delta when the stored token allows) and stores the result. A listing
+    /// failure takes the share offline (connection error).
+    async fn refresh_listing(&mut self) -> Result<(), EngineError> {
+        let token = self.engine.share().token;
+        let mut listing = self.list(token.as_deref()).await;
+        if token.is_some() && matches!(listing, Err(RemoteError::TokenExpired)) {
+            listing = self.list(None).await;
+        }
+        let mut listing = match listing {
+            Ok(l) => l,
+            Err(e) => {
+                if e.is_transient() {
+                    self.go_offline().await;
+                }
+                return Err(EngineError::Listing(e));
+            }
+        };
+        if listing.delta {
+            let mut merged = self.listing.clone();
+            apply_delta(&mut merged, &listing);
+            if RemoteTree::new(entries_of(&merged), None).is_err() {
+                // A delta that does not fit what we have: start over with a full listing.
+                listing = self.list(None).await.map_err(EngineError::Listing)?;
+            }
+        }
+        let mut batch = Batch::new();
+        if listing.delta {
+            apply_delta(&mut self.listing, &listing);
+            for path in &listing.removed {
+                batch.push(Write::ListingRemove(path.clone()));
+            }
+            for e in &listing.entries {
+                batch.push(Write::ListingPut(e.clone()));
+            }
+        } else {
+            let tree = RemoteTree::new(listing.entries.clone(), listing.epoch.clone())
+                .and_then(|t| t.with_unlisted(listing.unlisted.clone()))
+                .map_err(|e| EngineError::BadListing(e.to_string()))?;
+            drop(tree);
+            self.listing = listing
+                .entries
+                .iter()
+                .map(|e| (e.path.clone(), e.meta.clone()))
+                .collect();
+            self.unlisted = listing.unlisted.clone();
+            batch.push(Write::ReplaceListing(listing.entries.clone()));
+        }
+        let mut record = self.engine.share();
+        record.token = if listing.unlisted.is_empty() {
+            listing.token.clone()
+        } else {
+            None
+        };
+        if !listing.delta || listing.epoch.is_some() {
+            record.listed_epoch = listing.epoch.clone();
+        }
+        self.listed_epoch = record.listed_epoch.clone();
+        let mut events = Vec::new();
+        if let Connectivity::Offline(OfflineCause::Error) = record.state.connectivity {
+            record.state.connectivity = Connectivity::Online;
+            events.push(Event::ItemReconnected {
+                item: self.engine.item_ref(&ItemPath::root()),
+                item_type: ItemType::Share,
+            });
+        }
+        batch.push(Write::PutShare(record.clone()));
+        self.engine
+            .commit(batch, events)
+            .await
+            .map_err(super::commit_to_engine)?;
+        *self.engine.share.borrow_mut() = record;
+        Ok(())
+    }
+
+    async fn list(&self, token: Option<&str>) -> Result<crate::store::Listing, RemoteError> {
+        let remote = &self.engine.remote;
+        self.retrying(move || async move { Ok(remote.list(token).await?) })
+            .await
+            .map_err(|e| match e {
+                Xfer::Remote(e) => e,
+                Xfer::Local(e) => RemoteError::Local(e.to_string()),
+            })
+    }
+
+    /// Takes the share offline after a connection error.
+    async fn go_offline(&self) {
+        let mut record = self.engine.share();
+        if record.state.connectivity != Connectivity::Online {
+            return;
+        }
+        record.state.connectivity = Connectivity::Offline(OfflineCause::Error);
+        let event = Event::ItemDisconnected {
+            item: self.engine.item_ref(&ItemPath::root()),
+            item_type: ItemType::Share,
+        };
+        if self
+            .engine
+            .save_share(record.clone(), vec![event.clone()])
+            .await
+            .is_err()
+        {
+            *self.engine.share.borrow_mut() = record;
+            self.engine.publish(vec![event]);
+        }
+    }
+
+    /// Reads the cache again (after the handler or a failed step).
+    async fn reload(&mut self) -> Result<(), LocalError> {
+        let snapshot = self.engine.local.load().await?;
+        self.items = snapshot
+            .items
+            .into_iter()
+            .map(|s| (s.entry.path.clone(), s))
+            .collect();
+        self.conflicts = snapshot
+            .conflicts
+            .into_iter()
+            .map(|c| (c.path.clone(), c))
+            .collect();
+        Ok(())
+    }
+
+    fn plan(&self, paths: &[ItemPath]) -> Result<Plan, EngineError> {
+        let cache = CacheTree::new(self.items.values().map(|s| s.entry.clone()).collect())
+            .map_err(|e| EngineError::Corrupt(e.to_string()))?;
+        let remote = RemoteTree::new(entries_of(&self.listing), self.listed_epoch.clone())
+            .and_then(|t| t.with_unlisted(self.unlisted.clone()))
+            .map_err(|e| EngineError::BadListing(e.to_string()))?;
+        let share = self.engine.share().state;
+        let conflicts: Vec<ItemPath> = self.conflicts.keys().cloned().collect();
+        let view = ShareView {
+            share: &share,
+            cache: &cache,
+            remote: &remote,
+            conflicts: &conflicts,
+        };
+        let mut req = SyncRequest::new(paths.to_vec(), self.control, self.engine.now());
+        req.answers = self.answers.clone();
+        req.guard = self.engine.config.guard;
+        req.guard.allow |= self.allow_deletes;
+        plan(&view, &req).map_err(EngineError::Refused)
+    }
+
+    async fn apply_conflicts(&mut self, changes: &[ConflictChange]) -> Result<(), CommitError> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut batch = Batch::new();
+        let mut events = Vec::new();
+        for change in changes {
+            match change {
+                ConflictChange::Added(r) | ConflictChange::Updated(r) => {
+                    let item = self.engine.item_ref(&r.path);
+                    events.push(if matches!(change, ConflictChange::Added(_)) {
+                        Event::ConflictAdded {
+                            item,
+                            detected: r.detected,
+                            state: r.state,
+                        }
+                    } else {
+                        Event::ConflictUpdated {
+                            item,
+                            detected: r.detected,
+                            state: r.state,
+                        }
+                    });
+                    batch.push(Write::PutConflict(r.clone()));
+                }
+                ConflictChange::Removed(path) => {
+                    if let Some(old) = self.conflicts.get(path) {
+                        events.push(Event::ConflictRemoved {
+                            item: self.engine.item_ref(path),
+                            detected: old.detected,
+                            state: old.state,
+                        });
+                    }
+                    batch.push(Write::DeleteConflict(path.clone()));
+                }
+            }
+        }
+        self.engine.commit(batch, events).await?;
+        for change in changes {
+            match change {
+                ConflictChange::Added(r) | ConflictChange::Updated(r) => {
+                    self.conflicts.insert(r.path.clone(), r.clone());
+                }
+                ConflictChange::Removed(path) => {
+                    self.conflicts.remove(path);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    // ----- execution ---------------------------------------------------------------------------
+
+    async fn execute<P: SyncProgress>(
+        &mut self,
+        plan: &Plan,
+        mut driver: Option<&mut Driver<'_, P>>,
+        summary: &mut SyncSummary,
+        single_file: &Option<ItemPath>,
+        single_result: &mut Option<HResult>,
+    ) -> Result<(), Stop> {
+        for item in &plan.items {
+            if self.cancel.is_cancelled() || driver.as_mut().is_some_and(|d| d.query_abort()) {
+                return Err(Stop::Cancelled);
+            }
+            if item.outcome == Outcome::Abort {
+                return Err(Stop::Cancelled);
+            }
+            let mut retries = 0;
+            let mut result;
+            loop {
+                if let Some(d) = driver.as_mut()
+                    && d.item_begin(&item.path) == OpResponse::Abort
+                {
+                    return Err(Stop::Cancelled);
+                }
+                result = if retries == 0 {
+                    self.exec_item(item, 0).await
+                } else {
+                    self.revalidate(&item.path, 0).await
+                };
+                if result.hr.is_ok() {
+                    self.transient_streak = 0;
+                } else {
+                    self.failed.insert(item.path.clone());
+                    if result.transient {
+                        self.transient_streak += 1;
+                    }
+                }
+                self.engine.publish(vec![Event::SyncFileResult {
+                    sync: self.sync_id.clone(),
+                    item: self.engine.item_ref(&item.path),
+                    result: result.hr,
+                }]);
+                let response = match driver.as_mut() {
+                    Some(d) => d.item_result(&item.path, result.hr, result.info.as_ref()),
+                    None => OpResponse::Continue,
+                };
+                match response {
+                    OpResponse::Retry if retries < self.engine.config.max_item_retries => {
+                        retries += 1;
+                    }
+                    OpResponse::Abort => {
+                        summary.items += 1;
+                        return Err(Stop::Cancelled);
+                    }
+                    _ => break,
+                }
+            }
+            summary.items += 1;
+            if !result.hr.is_ok() {
+                summary.failed += 1;
+            } else if result.hr == HResult::S_FALSE {
+                summary.conflicts += 1;
+            }
+            if single_file.as_ref() == Some(&item.path) {
+                *single_result = Some(result.hr);
+            }
+            if self.transient_streak >= self.engine.config.max_transient_streak {
+                return Err(Stop::Unreachable(result.hr));
+            }
+        }
+        Ok(())
+    }
+
+    /// Carries out one planned item; `depth` counts revalidations so far.
+    async fn exec_item(&mut self, item: &PlannedItem, depth: u32) -> ItemResult {
+        match &item.outcome {
+            Outcome::Sync | Outcome::Resolved(_) => {
+                for op in &item.ops {
+                    match self.exec_action(&op.action).await {
+                        Ok(()) => {}
+                        Err(StepError::Revalidate(why)) => {
+                            if depth < self.engine.config.max_revalidations {
+                                return Box::pin(self.revalidate(&item.path, depth + 1)).await;
+                            }
+                            return self.failure(
+                                item,
+                                op.operation,
+                                HResult::RETRY,
+                                false,
+                                format!(
+                                    "{why}; it kept changing while it was synced, so it was left as it is for the next sync"
+                                ),
+                            );
+                        }
+                        Err(StepError::Failed { hr, transient, why }) => {
+                            return self.failure(item, op.operation, hr, transient, why);
+                        }
+                    }
+                }
+                ItemResult::ok()
+            }
+            Outcome::Logged => ItemResult {
+                hr: HResult::S_FALSE,
+                info: Some(self.error_info(
+                    item,
+                    SyncOperation::Prepare,
+                    "both copies changed: the conflict was recorded in the conflict store; resolve it there or sync with a conflict policy".into(),
+                )),
+                transient: false,
+            },
+            Outcome::Skipped => ItemResult {
+                hr: HResult::S_FALSE,
+                info: None,
+                transient: false,
+            },
+            Outcome::Abort => ItemResult {
+                hr: HResult::CANCELLED,
+                info: None,
+                transient: false,
+            },
+            Outcome::Blocked(reason) => {
+                let (hr, why) = match reason {
+                    BlockReason::ParentMissing(side) => (
+                        HResult::PATH_NOT_FOUND,
+                        format!("its folder does not exist in {side} yet; it is synced once the folder is"),
+                    ),
+                    BlockReason::NotEmpty(side) => (
+                        HResult::DIR_NOT_EMPTY,
+                        format!("the folder still holds items in {side} that this sync keeps, so it was not deleted"),
+                    ),
+                    BlockReason::NotListed => (
+                        HResult::NET_ERROR,
+                        "the server folder could not be listed, so it was not deleted".into(),
+                    ),
+                };
+                self.failure(item, SyncOperation::Prepare, hr, false, why)
+            }
+            Outcome::Rejected(e) => self.failure(
+                item,
+                SyncOperation::Prepare,
+                HResult::INVALID_ARG,
+                false,
+                e.to_string(),
+            ),
+            Outcome::NotCached => self.failure(
+                item,
+                SyncOperation::Prepare,
+                HResult::FILE_NOT_FOUND,
+                false,
+                "not in the cache: pin it or open it online first".into(),
+            ),
+            Outcome::ListingFailed => self.failure(
+                item,
+                SyncOperation::Prepare,
+                HResult::NET_ERROR,
+                false,
+                "the server could not list this folder; it is tried again on the next sync".into(),
+            ),
+        }
+    }
+
+    /// Re-lists, re-reads the cache and re-plans `path`, then carries out the new plan.
+    async fn revalidate(&mut self, path: &ItemPath, depth: u32) -> ItemResult {
+        let fail = |hr: HResult, why: String| ItemResult {
+            hr,
+            info: Some(SyncErrorInfo {
+                operation: SyncOperation::Prepare,
+                item_changes: Default::default(),
+                enumerated: CopyAvailability::default(),
+                available: CopyAvailability::default(),
+                local: None,
+                remote: None,
+                original: None,
+                description: why,
+            }),
+            transient: hr == HResult::NET_ERROR,
+        };
+        if let Err(e) = self.refresh_listing().await {
+            return fail(e.hresult(), e.to_string());
+        }
+        if let Err(e) = self.reload().await {
+            return fail(local_step_hr(&e), e.to_string());
+        }
+        let plan = match self.plan(std::slice::from_ref(path)) {
+            Ok(p) => p,
+            Err(e) => return fail(e.hresult(), e.to_string()),
+        };
+        if let Err(e) = self.apply_conflicts(&plan.conflicts).await {
+            return fail(HResult::E_FAIL, e.to_string());
+        }
+        let mut result = ItemResult::ok();
+        for item in &plan.items {
+            if item.outcome == Outcome::Abort {
+                break;
+            }
+            let r = Box::pin(self.exec_item(item, depth)).await;
+            let worse = !r.hr.is_ok() || (r.hr != HResult::S_OK && result.hr == HResult::S_OK);
+            if worse && result.hr.is_ok() {
+                result = r;
+            }
+        }
+        if plan.merge
+            && let Err(e) = self.finish_merge(&plan.forget_originals).await
+        {
+            return fail(e.hresult(), e.to_string());
+        }
+        result
+    }
+
+    fn failure(
+        &self,
+        item: &PlannedItem,
+        operation: SyncOperation,
+        hr: HResult,
+        transient: bool,
+        why: String,
+    ) -> ItemResult {
+        ItemResult {
+            hr,
+            info: Some(self.error_info(item, operation, why)),
+            transient,
+        }
+    }
+
+    fn error_info(
+        &self,
+        item: &PlannedItem,
+        operation: SyncOperation,
+        description: String,
+    ) -> SyncErrorInfo {
+        let stored = self.items.get(&item.path);
+        let remote = self.listing.get(&item.path);
+        let original = stored.and_then(|s| s.entry.original.as_ref());
+        let local = stored.filter(|s| s.entry.exists_locally()).map(|s| {
+            let v = s.entry.local_view();
+            CopyInfo {
+                kind: s.entry.kind(),
+                size: v.size,
+                modified: v.modified,
+                attributes: v.attributes,
+                version: None,
+            }
+        });
+        let unlisted = self
+            .unlisted
+            .iter()
+            .any(|d| item.path.is_self_or_descendant_of(d));
+        SyncErrorInfo {
+            operation,
+            item_changes: item.class.item_changes,
+            enumerated: CopyAvailability {
+                local: true,
+                remote: !unlisted,
+                original: stored.is_some(),
+            },
+            available: CopyAvailability {
+                local: local.is_some(),
+                remote: remote.is_some(),
+                original: original.is_some(),
+            },
+            local,
+            remote: remote.map(copy_info),
+            original: original.map(copy_info),
+            description,
+        }
+    }
+
+    // ----- steps -------------------------------------------------------------------------------
+
+    async fn exec_action(&mut self, action: &Action) -> Result<(), StepError> {
+        match action {
+            Action::Upload { path, precondition } => {
+                let sent = self.live(path, false)?;
+                let Some(blob) = sent.blob else {
+                    return Err(StepError::failed(
+                        HResult::E_FAIL,
+                        "the cached file has no content to upload",
+                    ));
+                };
+                let view = sent.entry.local_view();
+                let info = WriteInfo {
+                    size: view.size,
+                    modified: view.modified,
+                    attributes: view.attributes,
+                };
+                let hash = view.hash;
+                let (remote, local, info) = (&self.engine.remote, &self.engine.local, &info);
+                let mut meta = self
+                    .retrying(move || async move {
+                        let body = LocalBody {
+                            local,
+                            blob,
+                            next: 0,
+                        };
+                        Ok(remote.write(path, precondition, info, body).await?)
+                    })
+                    .await
+                    .map_err(xfer_step)?;
+                if meta.hash.is_none() {
+                    meta.hash = hash;
+                }
+                self.record_server_copy(path, &sent, meta).await
+            }
+            Action::MakeRemoteDir { path } => {
+                let sent = self.live(path, true)?;
+                let remote = &self.engine.remote;
+                let meta = self
+                    .retrying(move || async move { Ok(remote.make_dir(path).await?) })
+                    .await
+                    .map_err(xfer_step)?;
+                self.record_server_copy(path, &sent, meta).await
+            }
+            Action::PushMeta { path, expected } => {
+                let sent = self.live(path, !self.is_file(path))?;
+                let view = sent.entry.local_view();
+                let info = WriteInfo {
+                    size: view.size,
+                    modified: view.modified,
+                    attributes: view.attributes,
+                };
+                let (remote, info) = (&self.engine.remote, &info);
+                let mut meta = self
+                    .retrying(
+                        move || async move { Ok(remote.set_meta(path, expected, info).await?) },
+                    )
+                    .await
+                    .map_err(xfer_step)?;
+                if meta.hash.is_none() {
+                    meta.hash = sent.entry.original.as_ref().and_then(|o| o.hash);
+                }
+                self.record_server_copy(path, &sent, meta).await
+            }
+            Action::DeleteRemote { path, expected } => {
+                let remote = &self.engine.remote;
+                match self
+                    .retrying(move || async move { Ok(remote.delete(path, expected).await?) })
+                    .await
+                {
+                    // Already gone: what the step wanted.
+                    Ok(()) | Err(Xfer::Remote(RemoteError::NotFound(_))) => {}
+                    Err(e) => return Err(xfer_step(e)),
+                }
+                self.listing_remove(path);
+                self.record(
+                    path,
+                    vec![Write::ListingRemove(path.clone())],
+                    Vec::new(),
+                    true,
+                    |s| {
+                        if s.entry.local.is_deleted() {
+                            Fate::Remove
+                        } else {
+                            let mut e = s.entry.clone();
+                            e.forget_original();
+                            Fate::Put(e, s.blob)
+                        }
+                    },
+                )
+                .await
+            }
+            Action::MoveRemote { from, to, expected } => {
+                let remote = &self.engine.remote;
+                let meta = self
+                    .retrying(
+                        move || async move { Ok(remote.move_item(from, to, expected).await?) },
+                    )
+                    .await
+                    .map_err(xfer_step)?;
+                self.listing_remove(from);
+                self.listing.insert(to.clone(), meta.clone());
+                self.record(
+                    from,
+                    vec![
+                        Write::ListingRemove(from.clone()),
+                        Write::ListingPut(RemoteEntry {
+                            path: to.clone(),
+                            meta,
+                        }),
+                    ],
+                    Vec::new(),
+                    true,
+                    |s| {
+                        let mut e = s.entry.clone();
+                        e.forget_original();
+                        Fate::Put(e, s.blob)
+                    },
+                )
+                .await
+            }
+            Action::Download {
+                path,
+                meta,
+                expected,
+            } => {
+                if let Some(source) = self.moves.get(path).cloned()
+                    && self.move_instead(&source, path, meta).await
+                {
+                    return Ok(());
+                }
+                self.download(path, expected.as_ref()).await
+            }
+            Action::MakeLocalDir { path, meta } => {
+                let existed = self
+                    .items
+                    .get(path)
+                    .is_some_and(|s| s.entry.exists_locally());
+                let events = if existed {
+                    Vec::new()
+                } else {
+                    vec![Event::ItemAddedToCache {
+                        item: self.engine.item_ref(path),
+                        item_type: ItemType::Directory,
+                    }]
+                };
+                let meta = meta.clone();
+                let path2 = path.clone();
+                self.record(path, Vec::new(), events, false, move |s| {
+                    let mut e = CacheEntry::synced(path2.clone(), meta.clone(), s.entry.pins);
+                    e.suspended = s.entry.suspended;
+                    Fate::Put(e, None)
+                })
+                .await
+            }
+            Action::AdoptRemote { path, meta } => {
+                let meta = meta.clone();
+                self.record(path, Vec::new(), Vec::new(), false, move |s| {
+                    let presence = match s.entry.local.presence {
+                        Presence::Ghost => Presence::Ghost,
+                        Presence::Sparse if !meta.kind.is_dir() => Presence::Sparse,
+                        _ => Presence::Full,
+                    };
+                    let mut e = s.entry.clone();
+                    e.local = LocalItem {
+                        presence,
+                        ..LocalItem::synced(&meta)
+                    };
+                    e.original = Some(meta.clone());
+                    let blob = if presence == Presence::Full {
+                        s.blob
+                    } else {
+                        None
+                    };
+                    Fate::Put(e, blob)
+                })
+                .await
+            }
+            Action::DeleteLocal { path } => {
+                if self.deferred_deletes.contains(path) {
+                    return Ok(());
+                }
+                let Some(s) = self.items.get(path) else {
+                    return Ok(());
+                };
+                let events = if s.entry.local.is_deleted() {
+                    Vec::new()
+                } else {
+                    vec![Event::ItemDeletedFromCache {
+                        item: self.engine.item_ref(path),
+                        item_type: s.entry.kind().item_type(),
+                    }]
+                };
+                self.record(path, Vec::new(), events, false, |_| Fate::Remove)
+                    .await
+            }
+            Action::MoveLocal { from, to } => {
+                let s = self.live(from, false)?;
+                let mut moved = s.entry.clone();
+                moved.path = to.clone();
+                moved.forget_original();
+                moved.local.changes = LocalChanges::CREATED | LocalChanges::DATA;
+                let mut ghost = s.entry.clone();
+                ghost.local.presence = Presence::Ghost;
+                ghost.local.changes = LocalChanges::empty();
+                ghost.forget_original();
+                let expect_to = self.expect(to);
+                let mut batch = Batch::new();
+                batch.push(Write::PutItem {
+                    entry: moved.clone(),
+                    blob: s.blob,
+                    moved_from: None,
+                    expect: expect_to,
+                });
+                batch.push(Write::PutItem {
+                    entry: ghost.clone(),
+                    blob: None,
+                    moved_from: None,
+                    expect: Expect::Rev(s.rev),
+                });
+                let events = vec![Event::ItemAddedToCache {
+                    item: self.engine.item_ref(to),
+                    item_type: ItemType::File,
+                }];
+                let revs = self
+                    .engine
+                    .commit(batch, events)
+                    .await
+                    .map_err(commit_step)?;
+                self.items.insert(
+                    to.clone(),
+                    StoredItem {
+                        entry: moved,
+                        rev: revs[0],
+                        blob: s.blob,
+                        moved_from: None,
+                    },
+                );
+                self.items.insert(
+                    from.clone(),
+                    StoredItem {
+                        entry: ghost,
+                        rev: revs[1],
+                        blob: None,
+                        moved_from: None,
+                    },
+                );
+                Ok(())
+            }
+            Action::Pin { path, pins } => {
+                let pins = *pins;
+                let was_pinned = self
+                    .items
+                    .get(path)
+                    .is_some_and(|s| s.entry.pins.is_pinned());
+                let kind = self.items.get(path).map(|s| s.entry.kind());
+                let events = match kind {
+                    Some(k) if !was_pinned && pins.is_pinned() => vec![Event::ItemPinned {
+                        item: self.engine.item_ref(path),
+                        item_type: k.item_type(),
+                    }],
+                    _ => Vec::new(),
+                };
+                self.record(path, Vec::new(), events, false, move |s| {
+                    let mut e = s.entry.clone();
+                    e.pins.sources |= pins.sources;
+                    e.pins.inherit |= pins.inherit;
+                    Fate::Put(e, s.blob)
+                })
+                .await
+            }
+        }
+    }
+
+    fn is_file(&self, path: &ItemPath) -> bool {
+        self.items
+            .get(path)
+            .is_some_and(|s| !s.entry.kind().is_dir())
+    }
+
+    /// The cached item at `path`, which must be a live file (or directory, with `dir`).
+    fn live(&self, path: &ItemPath, dir: bool) -> Result<StoredItem, StepError> {
+        match self.items.get(path) {
+            Some(s) if s.entry.exists_locally() && s.entry.kind().is_dir() == dir => Ok(s.clone()),
+            _ => Err(StepError::Revalidate(format!(
+                "{path} is no longer in the cache as the plan saw it"
+            ))),
+        }
+    }
+
+    fn expect(&self, path: &ItemPath) -> Expect {
+        self.items
+            .get(path)
+            .map_or(Expect::Absent, |s| Expect::Rev(s.rev))
+    }
+
+    fn listing_remove(&mut self, path: &ItemPath) {
+        let doomed: Vec<ItemPath> = self
+            .listing
+            .range(path.clone()..)
+            .take_while(|(k, _)| k.is_self_or_descendant_of(path))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in doomed {
+            self.listing.remove(&k);
+        }
+    }
+
+    /// Records a server write's result (`meta`, the server copy now) as the item's original.
+    /// If the item still is what was sent, its offline changes are cleared; if the user
+    /// changed it meanwhile, it keeps its own metadata and changes, now relative to the new
+    /// server copy, and the item is re-planned.
+    async fn record_server_copy(
+        &mut self,
+        path: &ItemPath,
+        sent: &StoredItem,
+        meta: Meta,
+    ) -> Result<(), StepError> {
+        self.listing.insert(path.clone(), meta.clone());
+        let listing = vec![Write::ListingPut(RemoteEntry {
+            path: path.clone(),
+            meta: meta.clone(),
+        })];
+        let sent_local = sent.entry.local.clone();
+        let sent_blob = sent.blob;
+        self.record(path, listing, Vec::new(), true, move |s| {
+            let mut e = s.entry.clone();
+            if e.local == sent_local && s.blob == sent_blob {
+                e.local = LocalItem {
+                    presence: Presence::Full,
+                    ..LocalItem::synced(&meta)
+                };
+                e.original = Some(meta.clone());
+            } else {
+                if e.original.is_some() || e.local.own.is_none() {
+                    e.local.own_mut(e.original.as_ref());
+                }
+                e.original = Some(meta.clone());
+            }
+            Fate::Put(e, s.blob)
+        })
+        .await
+    }
+
+    /// Commits what a step makes of the item at `path` (`fate` applied to the item as this
+    /// sync last saw it), with `extra` writes and `events`. If the item changed in the cache
+    /// meanwhile: for a step that already changed the server (`server_done`), `fate` is
+    /// applied to the item as it is now (the server change must be recorded), and the item is
+    /// re-planned; otherwise nothing is written and the item is re-planned.
+    async fn record(
+        &mut self,
+        path: &ItemPath,
+        extra: Vec<Write>,
+        events: Vec<Event>,
+        server_done: bool,
+        fate: impl Fn(&StoredItem) -> Fate,
+    ) -> Result<(), StepError> {
+        let current = self.items.get(path).cloned();
+        match self
+            .commit_fate(path, current.as_ref(), &fate, extra.clone(), events)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(CommitError::Conflict(why)) if server_done => {
+                let fresh = self
+                    .engine
+                    .local
+                    .item(path)
+                    .await
+                    .map_err(|e| local_step(&e))?;
+                match fresh {
+                    Some(f) => {
+                        self.items.insert(path.clone(), f);
+                    }
+                    None => {
+                        self.items.remove(path);
+                    }
+                }
+                let fresh = self.items.get(path).cloned();
+                self.commit_fate(path, fresh.as_ref(), &fate, extra, Vec::new())
+                    .await
+                    .map_err(commit_step)?;
+                Err(StepError::Revalidate(why))
+            }
+            Err(e) => Err(commit_step(e)),
+        }
+    }
+
+    async fn commit_fate(
+        &mut self,
+        path: &ItemPath,
+        current: Option<&StoredItem>,
+        fate: &impl Fn(&StoredItem) -> Fate,
+        extra: Vec<Write>,
+        events: Vec<Event>,
+    ) -> Result<(), CommitError> {
+        let fate = current.map_or(Fate::Keep, fate);
+        let mut batch = Batch::new();
+        match &fate {
+            Fate::Put(entry, blob) => {
+                batch.push(Write::PutItem {
+                    entry: entry.clone(),
+                    blob: *blob,
+                    moved_from: None,
+                    expect: current.map_or(Expect::Absent, |s| Expect::Rev(s.rev)),
+                });
+                if let Some(old) = current.and_then(|s| s.blob)
+                    && Some(old) != *blob
+                {
+                    batch.push(Write::DropBlob(old));
+                }
+            }
+            Fate::Remove => {
+                let s = current.expect("a removal has an item");
+                batch.push(Write::DeleteItem {
+                    path: path.clone(),
+                    rev: s.rev,
+                });
+                if let Some(old) = s.blob {
+                    batch.push(Write::DropBlob(old));
+                }
+            }
+            Fate::Keep => {}
+        }
+        batch.writes.extend(extra);
+        let revs = self.engine.commit(batch, events).await?;
+        match fate {
+            Fate::Put(entry, blob) => {
+                self.items.insert(
+                    path.clone(),
+                    StoredItem {
+                        entry,
+                        rev: revs[0],
+                        blob,
+                        moved_from: None,
+                    },
+                );
+            }
+            Fate::Remove => {
+                self.items.remove(path);
+            }
+            Fate::Keep => {}
+        }
+        Ok(())
+    }
+
+    /// Downloads the server copy of `path` into a new blob and makes it the cached copy.
+    async fn download(
+        &mut self,
+        path: &ItemPath,
+        expected: Option<&crate::model::Version>,
+    ) -> Result<(), StepError> {
+        let (remote, local) = (&self.engine.remote, &self.engine.local);
+        let chunk_size = self.engine.config.chunk_size.max(1);
+        let (mut meta, blob, hash) = self
+            .retrying(move || async move {
+                let (meta, mut body) = remote.read(path, expected, None).await?;
+                let blob = local.create_blob().await?;
+                match stage_body(local, blob, &mut body, chunk_size).await {
+                    Ok((hash, size)) => {
+                        if meta.hash.is_some_and(|h| h != hash) || size != meta.size {
+                            drop_blob(local, blob).await;
+                            return Err(Xfer::Remote(RemoteError::Protocol(format!(
+                                "the content of {path} does not match the size or checksum the server gave"
+                            ))));
+                        }
+                        Ok((meta, blob, hash))
+                    }
+                    Err(e) => {
+                        drop_blob(local, blob).await;
+                        Err(e)
+                    }
+                }
+            })
+            .await
+            .map_err(xfer_step)?;
+        meta.hash = Some(hash);
+        let current = self.items.get(path);
+        let events = match current {
+            Some(s) if s.entry.exists_locally() && !s.entry.kind().is_dir() => {
+                let mut ev = vec![Event::ItemModified {
+                    item: self.engine.item_ref(path),
+                    item_type: ItemType::File,
+                    data: true,
+                    attributes: false,
+                }];
+                if s.entry.local.presence == Presence::Sparse {
+                    ev.push(Event::ItemAvailableOffline {
+                        item: self.engine.item_ref(path),
+                        item_type: ItemType::File,
+                    });
+                }
+                ev
+            }
+            _ => vec![
+                Event::ItemAddedToCache {
+                    item: self.engine.item_ref(path),
+                    item_type: ItemType::File,
+                },
+                Event::ItemAvailableOffline {
+                    item: self.engine.item_ref(path),
+                    item_type: ItemType::File,
+                },
+            ],
+        };
+        self.listing.insert(path.clone(), meta.clone());
+        let listing = vec![Write::ListingPut(RemoteEntry {
+            path: path.clone(),
+            meta: meta.clone(),
+        })];
+        let (pins, suspended) = current.map_or((Default::default(), false), |s| {
+            (s.entry.pins, s.entry.suspended)
+        });
+        let mut entry = CacheEntry::synced(path.clone(), meta, pins);
+        entry.suspended = suspended;
+        let result = if let Some(s) = self.items.get(path).cloned() {
+            self.commit_fate(
+                path,
+                Some(&s),
+                &|_| Fate::Put(entry.clone(), Some(blob)),
+                listing,
+                events,
+            )
+            .await
+        } else {
+            let mut batch = Batch::new();
+            batch.push(Write::PutItem {
+                entry: entry.clone(),
+                blob: Some(blob),
+                moved_from: None,
+                expect: Expect::Absent,
+            });
+            batch.writes.extend(listing);
+            match self.engine.commit(batch, events).await {
+                Ok(revs) => {
+                    self.items.insert(
+                        path.clone(),
+                        StoredItem {
+                            entry,
+                            rev: revs[0],
+                            blob: Some(blob),
+                            moved_from: None,
+                        },
+                    );
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        };
+        if let Err(e) = result {
+            drop_blob(&self.engine.local, blob).await;
+            return Err(commit_step(e));
+        }
+        Ok(())
+    }
+
+    // ----- server moves seen as delete + create --------------------------------------------------
+
+    /// Pairs the plan's local deletions of clean cached files with downloads of new server
+    /// files with the same content: the server moved the file, so the cache moves it too
+    /// instead of downloading it again.
+    fn find_moves(&mut self, plan: &Plan) {
+        self.moves.clear();
+        self.deferred_deletes.clear();
+        let deleted_dirs: BTreeSet<&ItemPath> = plan
+            .ops()
+            .filter_map(|op| match &op.action {
+                Action::DeleteLocal { path }
+                    if self
+                        .items
+                        .get(path)
+                        .is_some_and(|s| s.entry.kind().is_dir()) =>
+                {
+                    Some(path)
+                }
+                _ => None,
+            })
+            .collect();
+        let mut sources: HashMap<ContentHash, Vec<ItemPath>> = HashMap::new();
+        for op in plan.ops() {
+            if let Action::DeleteLocal { path } = &op.action
+                && let Some(s) = self.items.get(path)
+                && s.blob.is_some()
+                && s.entry.local.presence == Presence::Full
+                && s.entry.local.changes.is_empty()
+                && !s.entry.kind().is_dir()
+                && !path.parent().is_some_and(|p| deleted_dirs.contains(&p))
+                && let Some(hash) = s.entry.local_view().hash
+            {
+                sources.entry(hash).or_default().push(path.clone());
+            }
+        }
+        if sources.is_empty() {
+            return;
+        }
+        for op in plan.ops() {
+            if let Action::Download { path, meta, .. } = &op.action
+                && !self.items.contains_key(path)
+                && let Some(hash) = meta.hash
+                && let Some(list) = sources.get_mut(&hash)
+                && let Some(source) = list.pop()
+            {
+                self.deferred_deletes.insert(source.clone());
+                self.moves.insert(path.clone(), source);
+            }
+        }
+    }
+
+    /// Moves the cached file `source` to `target` as the server copy `meta`; false if it cannot
+    /// (the source changed), and the caller downloads instead.
+    async fn move_instead(&mut self, source: &ItemPath, target: &ItemPath, meta: &Meta) -> bool {
+        self.moves.remove(target);
+        let Some(s) = self.items.get(source).cloned() else {
+            return false;
+        };
+        if s.entry.local_view().hash != meta.hash
+            || !s.entry.local.changes.is_empty()
+            || self.items.contains_key(target)
+        {
+            return false;
+        }
+        let mut entry = CacheEntry::synced(target.clone(), meta.clone(), s.entry.pins);
+        entry.suspended = false;
+        let mut batch = Batch::new();
+        batch.push(Write::PutItem {
+            entry: entry.clone(),
+            blob: s.blob,
+            moved_from: None,
+            expect: Expect::Absent,
+        });
+        batch.push(Write::DeleteItem {
+            path: source.clone(),
+            rev: s.rev,
+        });
+        batch.push(Write::ListingPut(RemoteEntry {
+            path: target.clone(),
+            meta: meta.clone(),
+        }));
+        let events = vec![
+            Event::ItemDeletedFromCache {
+                item: self.engine.item_ref(source),
+                item_type: ItemType::File,
+            },
+            Event::ItemAddedToCache {
+                item: self.engine.item_ref(target),
+                item_type: ItemType::File,
+            },
+            Event::ItemAvailableOffline {
+                item: self.engine.item_ref(target),
+                item_type: ItemType::File,
+            },
+        ];
+        match self.engine.commit(batch, events).await {
+            Ok(revs) => {
+                self.items.remove(source);
+                self.deferred_deletes.remove(source);
+                self.items.insert(
+                    target.clone(),
+                    StoredItem {
+                        entry,
+                        rev: revs[0],
+                        blob: s.blob,
+                        moved_from: None,
+                    },
+                );
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Carries out the local deletions held back for moves that did not happen.
+    async fn finish_deferred(&mut self) {
+        let pending: Vec<ItemPath> = std::mem::take(&mut self.deferred_deletes)
+            .into_iter()
+            .collect();
+        self.moves.clear();
+        for path in pending {
+            // A failure leaves the item for the next sync, which plans its deletion again.
+            let _ = self
+                .exec_action(&Action::DeleteLocal { path: path.clone() })
+                .await;
+        }
+    }
+
+    // ----- renames made through the cache API ---------------------------------------------------
+
+    /// Turns each rename recorded by the cache API into one server MOVE (with the version the
+    /// item had), before planning; a rename the server cannot take as a move (the item changed
+    /// there, the destination exists) falls back to deletion + creation, which the planner
+    /// decides with the usual conflict rules.
+    async fn carry_renames(&mut self) -> Result<(), EngineError> {
+        let renamed: Vec<(ItemPath, ItemPath)> = self
+            .items
+            .values()
+            .filter_map(|s| {
+                s.moved_from
+                    .clone()
+                    .map(|from| (from, s.entry.path.clone()))
+            })
+            .filter(|(from, to)| {
+                self.paths
+                    .iter()
+                    .any(|p| to.is_self_or_descendant_of(p) && from.is_self_or_descendant_of(p))
+            })
+            .collect();
+        let mut moved_roots: Vec<(ItemPath, ItemPath)> = Vec::new();
+        for (from, to) in renamed {
+            if moved_roots
+                .iter()
+                .any(|(f, t)| from.is_descendant_of(f) && to.is_descendant_of(t))
+            {
+                continue; // moved with its directory
+            }
+            if self.cancel.is_cancelled() {
+                return Err(EngineError::Cancelled);
+            }
+            if self.try_move(&from, &to).await? {
+                moved_roots.push((from, to));
+            }
+        }
+        Ok(())
+    }
+
+    async fn try_move(&mut self, from: &ItemPath, to: &ItemPath) -> Result<bool, EngineError> {
+        let tomb = self.items.get(from).cloned();
+        let original = tomb
+            .as_ref()
+            .filter(|t| t.entry.local.is_deleted())
+            .and_then(|t| t.entry.original.clone());
+        let old_subtree: Vec<StoredItem> = self
+            .items
+            .range(from.clone()..)
+            .take_while(|(k, _)| k.is_self_or_descendant_of(from))
+            .map(|(_, s)| s.clone())
+            .collect();
+        let movable = original.as_ref().is_some_and(|o| {
+            self.listing
+                .get(from)
+                .is_some_and(|r| r.version == o.version)
+                && !self.listing.contains_key(to)
+                && to.parent().is_some_and(|p| {
+                    p.is_root() || self.listing.get(&p).is_some_and(|m| m.kind.is_dir())
+                })
+        }) && old_subtree
+            .iter()
+            .all(|s| s.entry.local.is_deleted() || s.entry.local.presence == Presence::Ghost);
+        let moved = if movable {
+            let expected = original.as_ref().expect("checked above").version.clone();
+            let remote = &self.engine.remote;
+            let expected = &expected;
+            self.retrying(move || async move { Ok(remote.move_item(from, to, expected).await?) })
+                .await
+                .ok()
+        } else {
+            None
+        };
+        let mut batch = Batch::new();
+        let mut puts: Vec<(CacheEntry, Option<BlobId>)> = Vec::new();
+        let new_subtree: Vec<StoredItem> = self
+            .items
+            .range(to.clone()..)
+            .take_while(|(k, _)| k.is_self_or_descendant_of(to))
+            .map(|(_, s)| s.clone())
+            .collect();
+        let ok = moved.is_some();
+        match moved {
+            Some(mut meta) => {
+                let old: BTreeMap<&str, &StoredItem> = old_subtree
+                    .iter()
+                    .map(|s| (&s.entry.path.as_str()[from.as_str().len()..], s))
+                    .collect();
+                if meta.hash.is_none() {
+                    meta.hash = original.as_ref().and_then(|o| o.hash);
+                }
+                // Children keep their server versions through a move on the servers we know;
+                // where a server changes them, the next listing shows it and equal content
+                // converges by hash.
+                for s in old_subtree.iter().rev() {
+                    batch.push(Write::DeleteItem {
+                        path: s.entry.path.clone(),
+                        rev: s.rev,
+                    });
+                    if let Some(b) = s.blob {
+                        batch.push(Write::DropBlob(b));
+                    }
+                }
+                batch.push(Write::ListingRemove(from.clone()));
+                for n in &new_subtree {
+                    let suffix = &n.entry.path.as_str()[to.as_str().len()..];
+                    let server = if suffix.is_empty() {
+                        Some(meta.clone())
+                    } else {
+                        old.get(suffix).and_then(|o| o.entry.original.clone())
+                    };
+                    let mut e = n.entry.clone();
+                    if let Some(server) = server {
+                        let same_content = server.kind.same_shape(e.kind())
+                            && (server.kind.is_dir() || e.local_view().hash == server.hash);
+                        e.local.own_mut(e.original.as_ref());
+                        e.original = Some(server.clone());
+                        if same_content && e.exists_locally() {
+                            e.local.changes -= LocalChanges::CREATED | LocalChanges::DATA;
+                            if e.local.changes.is_empty() {
+                                e.local.own = None;
+                            }
+                        }
+                        batch.push(Write::ListingPut(RemoteEntry {
+                            path: n.entry.path.clone(),
+                            meta: server,
+                        }));
+                    }
+                    puts.push((e, n.blob));
+                }
+                for (e, blob) in &puts {
+                    let rev = self
+                        .items
+                        .get(&e.path)
+                        .map(|s| s.rev)
+                        .expect("listed above");
+                    batch.push(Write::PutItem {
+                        entry: e.clone(),
+                        blob: *blob,
+                        moved_from: None,
+                        expect: Expect::Rev(rev),
+                    });
+                }
+            }
+            None => {
+                // Fall back: forget the rename, keep the deletion and the creation.
+                for n in new_subtree.iter().filter(|n| n.moved_from.is_some()) {
+                    puts.push((n.entry.clone(), n.blob));
+                    batch.push(Write::PutItem {
+                        entry: n.entry.clone(),
+                        blob: n.blob,
+                        moved_from: None,
+                        expect: Expect::Rev(n.rev),
+                    });
+                }
+            }
+        }
+        match self.engine.commit(batch, Vec::new()).await {
+            Ok(_) => {}
+            Err(CommitError::Conflict(_)) => {
+                // The user changed something meanwhile; read the cache again and let the
+                // planner decide (the server move, if it happened, shows in the next listing).
+                self.reload().await?;
+                self.refresh_listing().await?;
+                return Ok(ok);
+            }
+            Err(CommitError::Store(e)) => return Err(EngineError::Cache(e)),
+        }
+        self.reload().await?;
+        if ok {
+            self.refresh_listing().await?;
+        }
+        Ok(ok)
+    }
+
+    // ----- epochs ------------------------------------------------------------------------------
+
+    /// Ends a merge: clears the old-epoch originals the plan did not replace (and those of
+    /// items that failed) and records the listing's epoch as the cache's, in one batch.
+    async fn finish_merge(&mut self, forget: &[ItemPath]) -> Result<(), EngineError> {
+        for _ in 0..5 {
+            self.reload().await?;
+            let mut batch = Batch::new();
+            for path in forget.iter().chain(self.failed.iter()) {
+                let Some(s) = self.items.get(path) else {
+                    continue;
+                };
+                if s.entry.local.is_deleted() {
+                    if !self
+                        .items
+                        .range(path.clone()..)
+                        .nth(1)
+                        .is_some_and(|(k, _)| k.is_descendant_of(path))
+                    {
+                        batch.push(Write::DeleteItem {
+                            path: path.clone(),
+                            rev: s.rev,
+                        });
+                    }
+                } else if s.entry.original.is_some() {
+                    let mut e = s.entry.clone();
+                    e.forget_original();
+                    batch.push(Write::PutItem {
+                        entry: e,
+                        blob: s.blob,
+                        moved_from: s.moved_from.clone(),
+                        expect: Expect::Rev(s.rev),
+                    });
+                }
+            }
+            let mut record = self.engine.share();
+            record.state.epoch = self.listed_epoch.clone();
+            batch.push(Write::PutShare(record.clone()));
+            match self.engine.commit(batch, Vec::new()).await {
+                Ok(_) => {
+                    *self.engine.share.borrow_mut() = record;
+                    self.reload().await?;
+                    return Ok(());
+                }
+                Err(CommitError::Conflict(_)) => continue,
+                Err(CommitError::Store(e)) => return Err(EngineError::Cache(e)),
+            }
+        }
+        // The user kept editing; the next sync merges again (merging twice is harmless).
+        Ok(())
+    }
+
+    /// The first sync of a cache records the server's epoch: its originals come from it.
+    async fn record_first_epoch(&mut self) -> Result<(), EngineError> {
+        let mut record = self.engine.share();
+        if record.state.epoch.is_some() || self.listed_epoch.is_none() {
+            return Ok(());
+        }
+        record.state.epoch = self.listed_epoch.clone();
+        self.engine
+            .save_share(record, Vec::new())
+            .await
+            .map_err(super::commit_to_engine)
+    }
+
+    // ----- retries -------------------------------------------------------------------------------
+
+    /// Runs `f` until it succeeds, fails for good, or transient failures use up the backoff
+    /// schedule (or the sync is cancelled).
+    async fn retrying<X, F, Fut>(&self, mut f: F) -> Result<X, Xfer>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<X, Xfer>>,
+    {
+        let mut failures = 0;
+        loop {
+            match f().await {
+                Err(Xfer::Remote(e)) if e.is_transient() => {
+                    failures += 1;
+                    if self.cancel.is_cancelled()
+                        || self.engine.backoff(failures, &e).await.is_none()
+                    {
+                        return Err(Xfer::Remote(e));
+                    }
+                }
+                r => return r,
+            }
+        }
+    }
+}
+
+fn local_step_hr(e: &LocalError) -> HResult {
+    match e {
+        LocalError::QuotaExceeded => HResult::DISK_FULL,
+        LocalError::Failed(_) => HResult::E_FAIL,
+    }
+}
+
+fn copy_info(m: &Meta) -> CopyInfo {
+    CopyInfo {
+        kind: m.kind,
+        size: m.size,
+        modified: m.modified,
+        attributes: m.attributes,
+        version: Some(m.version.clone()),
+    }
+}
+
+fn entries_of(listing: &BTreeMap<ItemPath, Meta>) -> Vec<RemoteEntry> {
+    listing
+        .iter()
+        .map(|(path, meta)| RemoteEntry {
+            path: path.clone(),
+            meta: meta.clone(),
+        })
+        .collect()
+}
+
+fn apply_delta(listing: &mut BTreeMap<ItemPath, Meta>, delta: &crate::store::Listing) {
+    for removed in &delta.removed {
+        let doomed: Vec<ItemPath> = listing
+            .range(removed.clone()..)
+            .take_while(|(k, _)| k.is_self_or_descendant_of(removed))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in doomed {
+            listing.remove(&k);
+        }
+    }
+    for e in &delta.entries {
+        listing.insert(e.path.clone(), e.meta.clone());
+    }
+}
+
+/// Streams `body` into chunks of `blob`; returns the content's hash and size.
+async fn stage_body<L: LocalStore, B: crate::store::ChunkStream>(
+    local: &L,
+    blob: BlobId,
+    body: &mut B,
+    chunk_size: usize,
+) -> Result<(ContentHash, u64), Xfer> {
+    let mut hasher = ContentHasher::new();
+    let mut buf: Vec<u8> = Vec::new();
+    let mut index = 0u32;
+    let mut size = 0u64;
+    while let Some(chunk) = body.next_chunk().await? {
+        hasher.update(&chunk);
+        size += chunk.len() as u64;
+        buf.extend_from_slice(&chunk);
+        while buf.len() >= chunk_size {
+            let rest = buf.split_off(chunk_size);
+            local.put_chunk(blob, index, &buf).await?;
+            index += 1;
+            buf = rest;
+        }
+    }
+    if !buf.is_empty() {
+        local.put_chunk(blob, index, &buf).await?;
+    }
+    Ok((hasher.finish(), size))
+}
+
+/// Deletes a staged blob; a failure leaves it for the next open's clean-up.
+async fn drop_blob<L: LocalStore>(local: &L, blob: BlobId) {
+    let mut b = Batch::new();
+    b.push(Write::DropBlob(blob));
+    let _ = local.commit(b).await;
+}
