@@ -18,7 +18,8 @@ use csc_core::win::{
 };
 use csc_core::{
     Action, Classification, ConflictChange, ContentHash, Disposition, Epoch, ItemKind,
-    LocalChanges, LocalItem, LocalMeta, Meta, Millis, Observed, Outcome, Plan, Presence, classify,
+    LocalChanges, LocalItem, LocalMeta, Meta, Millis, Observed, Outcome, Pins, Plan, Presence,
+    classify,
 };
 use csc_testkit::inspect::{Step, step};
 use csc_testkit::{World, hash_of, p};
@@ -653,6 +654,19 @@ fn table() -> Vec<Row> {
             |w| {
                 w.synced_file("f.txt", "one");
                 ghost(w, "f.txt");
+                w.set_pins("f.txt", Pins::NONE);
+                w.cache.get_mut(&p("f.txt")).expect("built above").forget_original();
+            },
+        ),
+        row(
+            "a pinned ghost that was never synced is a pin not yet filled: its file is downloaded",
+            "f.txt",
+            S::NoClientCopyFileOnServer,
+            D::Pull,
+            sync(O::SyncToClient, T::Download),
+            |w| {
+                w.synced_file("f.txt", "one");
+                ghost(w, "f.txt");
                 w.cache.get_mut(&p("f.txt")).expect("built above").forget_original();
             },
         ),
@@ -678,6 +692,7 @@ fn table() -> Vec<Row> {
             |w| {
                 w.synced_file("f.txt", "one");
                 ghost(w, "f.txt");
+                w.set_pins("f.txt", Pins::NONE);
                 w.remote_write("f.txt", "theirs");
             },
         ),
@@ -688,6 +703,19 @@ fn table() -> Vec<Row> {
             S::NoClientCopyDirChangedOnServer,
             D::Pull,
             sync(O::SyncToClient, T::AdoptRemote),
+            |w| {
+                w.synced_dir("d");
+                ghost(w, "d");
+                w.set_pins("d", Pins::NONE);
+                w.remote_touch("d");
+            },
+        ),
+        row(
+            "a pinned ghost directory is a pin not yet filled: the folder is made in the cache",
+            "d",
+            S::NoClientCopyDirChangedOnServer,
+            D::Pull,
+            sync(O::SyncToClient, T::MakeLocalDir),
             |w| {
                 w.synced_dir("d");
                 ghost(w, "d");

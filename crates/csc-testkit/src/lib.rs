@@ -16,6 +16,7 @@ pub mod arb;
 pub mod inspect;
 pub mod mem;
 pub mod rig;
+pub mod sim;
 pub mod workload;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -311,6 +311,44 @@ impl MemLocal {
             .collect()
     }
 
+    /// The conflict store's records.
+    pub fn conflicts(&self) -> Vec<ConflictRecord> {
+        self.state.borrow().conflicts.values().cloned().collect()
+    }
+
+    /// The user overwrites a cached file, leaving the store as `Engine::write_file` does (a
+    /// new blob, DATA and TIME changes, a new revision): the simulation's "user edits the
+    /// file while a sync runs", made from inside a store call.
+    pub fn user_write(&self, path: &ItemPath, content: &[u8]) {
+        let mut st = self.state.borrow_mut();
+        let Some(mut s) = st.items.get(path).cloned() else {
+            return;
+        };
+        st.next_blob += 1;
+        let blob = BlobId(st.next_blob);
+        st.blobs.insert(
+            blob,
+            content
+                .chunks(8)
+                .enumerate()
+                .map(|(i, c)| (i as u32, c.to_vec()))
+                .collect(),
+        );
+        if let Some(old) = s.blob {
+            st.blobs.remove(&old);
+        }
+        let original = s.entry.original.clone();
+        s.entry.local.changes |= csc_core::LocalChanges::DATA | csc_core::LocalChanges::TIME;
+        let own = s.entry.local.own_mut(original.as_ref());
+        own.size = content.len() as u64;
+        own.modified = Millis(own.modified.0 + 1);
+        own.hash = Some(hash_bytes(content));
+        s.blob = Some(blob);
+        st.next_rev += 1;
+        s.rev = st.next_rev;
+        st.items.insert(path.clone(), s);
+    }
+
     fn stored_bytes(st: &LocalState) -> u64 {
         st.blobs
             .values()
@@ -343,14 +381,6 @@ fn apply_write(
                         entry.path
                     )));
                 }
-            }
-            if let Some(b) = blob
-                && !st.blobs.contains_key(&b)
-            {
-                panic!(
-                    "engine bug: {} refers to blob {b:?}, which does not exist",
-                    entry.path
-                );
             }
             st.next_rev += 1;
             let rev = st.next_rev;
@@ -502,6 +532,17 @@ impl LocalStore for MemLocal {
                 )));
             }
             Err(e) => panic!("engine bug: a commit would make the cache invalid: {e}"),
+        }
+        // Checked once the whole batch applied: a batch that fails its expectations is
+        // refused (a conflict) whatever blobs it names.
+        for item in next.items.values() {
+            if let Some(b) = item.blob {
+                assert!(
+                    st.blobs.contains_key(&b),
+                    "engine bug: {} refers to blob {b:?}, which does not exist",
+                    item.entry.path
+                );
+            }
         }
         for b in dropped {
             assert!(

@@ -7,7 +7,7 @@ use std::future::Future;
 use crate::events::{Event, HResult, SyncId};
 use crate::model::{
     CacheEntry, CacheTree, Connectivity, ContentHash, Epoch, LocalChanges, LocalItem, Meta,
-    OfflineCause, Presence, RemoteEntry, RemoteTree,
+    OfflineCause, Pins, Presence, RemoteEntry, RemoteTree,
 };
 use crate::path::ItemPath;
 use crate::plan::{
@@ -173,6 +173,11 @@ enum Fate {
     Keep,
 }
 
+/// A fate for an item that exists; a missing item is left alone.
+fn existing(f: impl Fn(&StoredItem) -> Fate) -> impl Fn(Option<&StoredItem>) -> Fate {
+    move |s| s.map_or(Fate::Keep, &f)
+}
+
 /// Why a sync stopped early.
 enum Stop {
     Cancelled,
@@ -299,6 +304,23 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             self.publish(vec![end]);
         }
         result
+    }
+}
+
+impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
+    /// What a sync of `paths` with `control` would do now, without doing it: lists the share
+    /// (and stores the listing) and plans. For "preview" screens and for tests of convergence.
+    pub async fn preview(
+        &self,
+        paths: &[ItemPath],
+        control: SyncControl,
+    ) -> Result<Plan, EngineError> {
+        let Some(_busy) = self.enter() else {
+            return Err(EngineError::Busy);
+        };
+        let mut run = Run::new(self, &SyncOptions::new(paths.to_vec(), control)).await?;
+        run.refresh_listing().await?;
+        run.plan(paths)
     }
 }
 
@@ -1050,7 +1072,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     vec![Write::ListingRemove(path.clone())],
                     Vec::new(),
                     true,
-                    |s| {
+                    existing(|s| {
                         if s.entry.local.is_deleted() {
                             Fate::Remove
                         } else {
@@ -1058,7 +1080,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                             e.forget_original();
                             Fate::Put(e, s.blob)
                         }
-                    },
+                    }),
                 )
                 .await
             }
@@ -1083,11 +1105,11 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     ],
                     Vec::new(),
                     true,
-                    |s| {
+                    existing(|s| {
                         let mut e = s.entry.clone();
                         e.forget_original();
                         Fate::Put(e, s.blob)
-                    },
+                    }),
                 )
                 .await
             }
@@ -1119,15 +1141,16 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 let meta = meta.clone();
                 let path2 = path.clone();
                 self.record(path, Vec::new(), events, false, move |s| {
-                    let mut e = CacheEntry::synced(path2.clone(), meta.clone(), s.entry.pins);
-                    e.suspended = s.entry.suspended;
+                    let pins = s.map_or(Pins::NONE, |s| s.entry.pins);
+                    let mut e = CacheEntry::synced(path2.clone(), meta.clone(), pins);
+                    e.suspended = s.is_some_and(|s| s.entry.suspended);
                     Fate::Put(e, None)
                 })
                 .await
             }
             Action::AdoptRemote { path, meta } => {
                 let meta = meta.clone();
-                self.record(path, Vec::new(), Vec::new(), false, move |s| {
+                self.record(path, Vec::new(), Vec::new(), false, existing(move |s| {
                     let presence = match s.entry.local.presence {
                         Presence::Ghost => Presence::Ghost,
                         Presence::Sparse if !meta.kind.is_dir() => Presence::Sparse,
@@ -1145,7 +1168,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                         None
                     };
                     Fate::Put(e, blob)
-                })
+                }))
                 .await
             }
             Action::DeleteLocal { path } => {
@@ -1163,7 +1186,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                         item_type: s.entry.kind().item_type(),
                     }]
                 };
-                self.record(path, Vec::new(), events, false, |_| Fate::Remove)
+                self.record(path, Vec::new(), events, false, existing(|_| Fate::Remove))
                     .await
             }
             Action::MoveLocal { from, to } => {
@@ -1233,12 +1256,12 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     }],
                     _ => Vec::new(),
                 };
-                self.record(path, Vec::new(), events, false, move |s| {
+                self.record(path, Vec::new(), events, false, existing(move |s| {
                     let mut e = s.entry.clone();
                     e.pins.sources |= pins.sources;
                     e.pins.inherit |= pins.inherit;
                     Fate::Put(e, s.blob)
-                })
+                }))
                 .await
             }
         }
@@ -1295,7 +1318,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         })];
         let sent_local = sent.entry.local.clone();
         let sent_blob = sent.blob;
-        self.record(path, listing, Vec::new(), true, move |s| {
+        self.record(path, listing, Vec::new(), true, existing(move |s| {
             let mut e = s.entry.clone();
             if e.local == sent_local && s.blob == sent_blob {
                 e.local = LocalItem {
@@ -1310,7 +1333,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 e.original = Some(meta.clone());
             }
             Fate::Put(e, s.blob)
-        })
+        }))
         .await
     }
 
@@ -1325,7 +1348,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         extra: Vec<Write>,
         events: Vec<Event>,
         server_done: bool,
-        fate: impl Fn(&StoredItem) -> Fate,
+        fate: impl Fn(Option<&StoredItem>) -> Fate,
     ) -> Result<(), StepError> {
         let current = self.items.get(path).cloned();
         match self
@@ -1362,11 +1385,11 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         &mut self,
         path: &ItemPath,
         current: Option<&StoredItem>,
-        fate: &impl Fn(&StoredItem) -> Fate,
+        fate: &impl Fn(Option<&StoredItem>) -> Fate,
         extra: Vec<Write>,
         events: Vec<Event>,
     ) -> Result<(), CommitError> {
-        let fate = current.map_or(Fate::Keep, fate);
+        let fate = fate(current);
         let mut batch = Batch::new();
         match &fate {
             Fate::Put(entry, blob) => {
@@ -1489,7 +1512,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             self.commit_fate(
                 path,
                 Some(&s),
-                &|_| Fate::Put(entry.clone(), Some(blob)),
+                &|_: Option<&StoredItem>| Fate::Put(entry.clone(), Some(blob)),
                 listing,
                 events,
             )
@@ -1777,10 +1800,14 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                                 e.local.own = None;
                             }
                         }
-                        batch.push(Write::ListingPut(RemoteEntry {
-                            path: n.entry.path.clone(),
-                            meta: server,
-                        }));
+                        // The listing learns the moved subtree from the server (the next
+                        // listing, right below), not from this guess.
+                        if suffix.is_empty() {
+                            batch.push(Write::ListingPut(RemoteEntry {
+                                path: n.entry.path.clone(),
+                                meta: server,
+                            }));
+                        }
                     }
                     puts.push((e, n.blob));
                 }

@@ -256,6 +256,37 @@ impl<'a> Planner<'a> {
         let class = classify(&obs);
         let flags = self.control();
         let remote = r.map(|r| &r.meta);
+        // A pinned name whose file is on the server is a pin not yet filled (a keep-both whose
+        // download was interrupted, a pin of an uncached file): filling sparse items fills it.
+        if c.local.presence == Presence::Ghost
+            && c.pins.is_pinned()
+            && flags.fills_sparse()
+            && matches!(class.disposition, Disposition::InSync | Disposition::Pull)
+            && let Some(m) = remote.filter(|m| m.kind.is_dir() || !c.kind().is_dir())
+        {
+            let action = if m.kind.is_dir() {
+                // New server children below it are pulled by this plan too (PINNEWFILES).
+                self.new_dirs.push((c.path.clone(), c.pins));
+                Action::MakeLocalDir {
+                    path: c.path.clone(),
+                    meta: m.clone(),
+                }
+            } else {
+                Action::Download {
+                    path: c.path.clone(),
+                    meta: m.clone(),
+                    expected: Some(m.version.clone()),
+                }
+            };
+            let ops = vec![op(SyncOperation::SyncToClient, action)];
+            self.items.push(PlannedItem {
+                path: c.path.clone(),
+                class,
+                outcome: Outcome::Sync,
+                ops,
+            });
+            return;
+        }
         let (outcome, ops) = match class.disposition {
             // Nothing to do now; a held item (a sparse copy whose server copy is gone after an
             // epoch change) waits for its server copy to come back.
