@@ -782,7 +782,11 @@ fn a_directory_known_only_by_name_that_a_restored_server_replaced_with_a_file_se
         let fill = plan_of(&w, &whole(&w, LINKS));
         check_invariants(&w, &fill);
         w.apply(&fill);
-        assert_eq!(local(&w, "g").as_deref(), Some("now a file"), "merge {merge}");
+        assert_eq!(
+            local(&w, "g").as_deref(),
+            Some("now a file"),
+            "merge {merge}"
+        );
         let again = plan_of(&w, &whole(&w, LINKS));
         assert!(again.is_noop(), "merge {merge}:\n{}", describe(&again));
     }

@@ -508,6 +508,26 @@ impl LocalStore for MemLocal {
 
     async fn commit(&self, batch: Batch) -> Result<Vec<Rev>, CommitError> {
         self.faults.check(Call::LocalCommit).await;
+        #[allow(clippy::disallowed_methods)]
+        if std::env::var_os("MEM_DEBUG").is_some() {
+            println!("    batch:");
+            for w in &batch.writes {
+                match w {
+                    Write::PutItem {
+                        entry,
+                        blob,
+                        expect,
+                        ..
+                    } => println!(
+                        "      put {} blob={blob:?} {expect:?} {:?}",
+                        entry.path, entry.local.presence
+                    ),
+                    Write::DeleteItem { path, rev } => println!("      delete {path} @{rev}"),
+                    Write::DropBlob(b) => println!("      drop {b:?}"),
+                    _ => {}
+                }
+            }
+        }
         let mut st = self.state.borrow_mut();
         let mut next = LocalState {
             blobs: BTreeMap::new(),

@@ -28,9 +28,7 @@ use csc_core::engine::{
 };
 use csc_core::events::HResult;
 use csc_core::retry::{Backoff, Jitter};
-use csc_core::win::{
-    ConflictResolve, OpResponse, PinControlFlags, SyncControl, SyncControlFlags,
-};
+use csc_core::win::{ConflictResolve, OpResponse, PinControlFlags, SyncControl, SyncControlFlags};
 use csc_core::{HandlerAnswer, ItemPath, Presence};
 
 use crate::mem::{Call, block_on, run};
@@ -40,7 +38,14 @@ use crate::rig::Rig;
 /// The files and folders scenarios draw from: few enough that edits collide.
 const DIRS: [&str; 4] = ["a", "b", "a/c", "b/d"];
 const FILES: [&str; 9] = [
-    "a/x.txt", "a/y.txt", "a/c/w.txt", "a/c/v.txt", "b/z.txt", "b/q.txt", "b/d/u.txt", "a/c",
+    "a/x.txt",
+    "a/y.txt",
+    "a/c/w.txt",
+    "a/c/v.txt",
+    "b/z.txt",
+    "b/q.txt",
+    "b/d/u.txt",
+    "a/c",
     "b/d",
 ];
 
@@ -116,7 +121,8 @@ impl SyncProgress for Watcher {
     }
     fn item_begin(&mut self, path: &ItemPath) -> OpResponse {
         if !self.began || self.ended {
-            self.errors.push(format!("ItemBegin({path}) outside Begin..End"));
+            self.errors
+                .push(format!("ItemBegin({path}) outside Begin..End"));
         }
         self.open = Some(path.clone());
         OpResponse::Continue
@@ -264,7 +270,10 @@ impl Scenario {
                 s.entry.kind(),
                 s.entry.local.presence,
                 s.entry.local.changes,
-                s.entry.original.as_ref().map(|o| o.version.as_str().to_owned()),
+                s.entry
+                    .original
+                    .as_ref()
+                    .map(|o| o.version.as_str().to_owned()),
                 s.moved_from
             );
         }
@@ -419,7 +428,12 @@ impl Scenario {
             flags: PinControlFlags::FORUSER,
         };
         let pin = self.rng.up_to(1) == 0;
-        self.say(|| format!("user {} {path} {opts:?}", if pin { "pins" } else { "unpins" }));
+        self.say(|| {
+            format!(
+                "user {} {path} {opts:?}",
+                if pin { "pins" } else { "unpins" }
+            )
+        });
         let _ = if pin {
             run(self.rig.engine.pin(&[path], opts, &mut ()))
         } else {
@@ -434,11 +448,10 @@ impl Scenario {
         }
         let path = live[self.rng.up_to(live.len() as u64 - 1) as usize].clone();
         self.say(|| format!("user evicts {path}"));
-        let _ = run(
-            self.rig
-                .engine
-                .delete_items(&[path], DeleteOptions::default(), &mut ()),
-        );
+        let _ = run(self
+            .rig
+            .engine
+            .delete_items(&[path], DeleteOptions::default(), &mut ()));
     }
 
     // ----- another device, on the server --------------------------------------------------------
@@ -557,7 +570,11 @@ impl Scenario {
         self.say(|| format!("sync {:?} {:?} handler={use_handler}", opts.paths, control));
         let before = self.rig.faults.calls();
         let outcome = if use_handler {
-            block_on(self.rig.engine.synchronize(&opts, &mut keeper, &mut watcher))
+            block_on(
+                self.rig
+                    .engine
+                    .synchronize(&opts, &mut keeper, &mut watcher),
+            )
         } else {
             block_on(self.rig.engine.synchronize(&opts, &mut (), &mut watcher))
         };
@@ -570,7 +587,9 @@ impl Scenario {
             self.rig.remote.fail_listing(&p(d), false);
         }
         if calls > MAX_CALLS_PER_SYNC {
-            self.violation(format!("a sync made {calls} store calls: it does not terminate"));
+            self.violation(format!(
+                "a sync made {calls} store calls: it does not terminate"
+            ));
         }
         self.say(|| format!("  -> {outcome:?} after {calls} calls"));
         match outcome {
@@ -607,6 +626,7 @@ impl Scenario {
         let (log2, sup2) = (self.hook_written.clone(), self.hook_superseded.clone());
         let local = self.rig.local.clone();
         let mut counter = 0u64;
+        let verbose = self.verbose;
         self.rig.faults.set_hook(Box::new(move |call: Call| {
             counter += 1;
             let path = p(FILES[rng.up_to(6) as usize]);
@@ -626,6 +646,12 @@ impl Scenario {
                 {
                     return;
                 }
+                if verbose {
+                    println!(
+                        "[{seed}]   (during the sync) server: {path} = {}",
+                        String::from_utf8_lossy(&content)
+                    );
+                }
                 remote.put_file(&path, &content);
                 log2.borrow_mut().push(content);
             } else {
@@ -640,7 +666,20 @@ impl Scenario {
                     return;
                 }
                 if let Some(b) = s.blob.and_then(|b| local.blob_bytes(b)) {
+                    if verbose {
+                        println!(
+                            "[{seed}]   (replacing {:?} {})",
+                            s.blob,
+                            String::from_utf8_lossy(&b)
+                        );
+                    }
                     sup2.borrow_mut().push(b);
+                }
+                if verbose {
+                    println!(
+                        "[{seed}]   (during the sync) user writes {path} = {}",
+                        String::from_utf8_lossy(&content)
+                    );
                 }
                 local.user_write(&path, &content);
                 log2.borrow_mut().push(content);
@@ -705,12 +744,28 @@ impl Scenario {
         let local = self.rig.local.contents();
         let mut problems = Vec::new();
         for (path, s) in self.rig.local.items() {
+            if s.entry.local.presence == Presence::Ghost {
+                // A name: in sync when the server has that item (an unpinned name is not filled).
+                let named = remote
+                    .get(&path)
+                    .is_some_and(|(m, _)| m.kind.is_dir() == s.entry.kind().is_dir());
+                if !named || s.entry.pins.is_pinned() {
+                    problems.push(format!("{path}: a ghost left in the cache"));
+                }
+                continue;
+            }
             if !s.entry.exists_locally() {
-                problems.push(format!("{path}: {:?} left in the cache", s.entry.local.presence));
+                problems.push(format!(
+                    "{path}: {:?} left in the cache",
+                    s.entry.local.presence
+                ));
                 continue;
             }
             if s.entry.local.is_dirty() {
-                problems.push(format!("{path}: offline changes left: {:?}", s.entry.local.changes));
+                problems.push(format!(
+                    "{path}: offline changes left: {:?}",
+                    s.entry.local.changes
+                ));
             }
             match remote.get(&path) {
                 None => problems.push(format!("{path}: cached but not on the server")),
@@ -730,11 +785,11 @@ impl Scenario {
         if !conflicts.is_empty() {
             problems.push(format!("conflicts left: {conflicts:?}"));
         }
-        match run(
-            self.rig
-                .engine
-                .preview(&[ItemPath::root()], crate::rig::two_way()),
-        ) {
+        match run(self
+            .rig
+            .engine
+            .preview(&[ItemPath::root()], crate::rig::two_way()))
+        {
             Ok(plan) if plan.is_noop() => {}
             Ok(plan) => problems.push(format!(
                 "the plan is not empty: {:?}",

@@ -72,6 +72,11 @@ fn ten_thousand_scenarios_with_faults_lose_nothing_and_converge() {
         failures.is_empty(),
         "{} of {n} scenarios broke an invariant:\n{}",
         failures.len(),
-        failures.iter().take(60).cloned().collect::<Vec<_>>().join("\n")
+        failures
+            .iter()
+            .take(60)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

@@ -15,11 +15,11 @@ use crate::plan::{
     PlannedItem, ShareView, SyncRequest, plan,
 };
 use crate::store::{
-    Batch, BlobId, CommitError, Expect, LocalError, LocalStore, RemoteError, RemoteStore, Runtime,
-    StoredItem, Write, WriteInfo,
+    Batch, BlobId, CommitError, Expect, LocalError, LocalStore, RemoteError, RemoteStore, Rev,
+    Runtime, StoredItem, Write, WriteInfo,
 };
 use crate::win::{ConflictPolicy, ConflictResolve, OpResponse, SyncControl, SyncControlFlags};
-use crate::win::{ItemType, SyncOperation};
+use crate::win::{ItemType, SyncOperation, SyncState};
 
 use super::content::{ContentHasher, LocalBody};
 use super::progress::{
@@ -337,7 +337,8 @@ pub(super) struct Run<'e, L, R, T> {
     unlisted: Vec<ItemPath>,
     listed_epoch: Option<Epoch>,
     conflicts: BTreeMap<ItemPath, ConflictRecord>,
-    answers: BTreeMap<ItemPath, HandlerAnswer>,
+    /// The conflict handler's answers, with the state each was given for.
+    answers: BTreeMap<ItemPath, (SyncState, HandlerAnswer)>,
     /// Server moves detected in the plan: download target → cached item with the same content,
     /// which is moved instead of downloaded.
     moves: HashMap<ItemPath, ItemPath>,
@@ -415,7 +416,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 };
                 let answer = handler.resolve(&info).await;
                 let abort = answer.resolution == ConflictResolve::Abort;
-                answers.insert(item.path.clone(), answer);
+                answers.insert(item.path.clone(), (item.class.state, answer));
                 if abort {
                     break;
                 }
@@ -666,9 +667,28 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             conflicts: &conflicts,
         };
         let mut req = SyncRequest::new(paths.to_vec(), self.control, self.engine.now());
-        req.answers = self.answers.clone();
         req.guard = self.engine.config.guard;
         req.guard.allow |= self.allow_deletes;
+        if self.answers.is_empty() {
+            return plan(&view, &req).map_err(EngineError::Refused);
+        }
+        // An answer holds for the conflict it was given for. If the item changed since (the
+        // user or the server edited it while the handler thought, or during the sync), its
+        // state differs and the answer no longer applies: the conflict is logged instead of
+        // resolved blindly (a KEEPREMOTE must not overwrite an edit the user made after it).
+        let unanswered = plan(&view, &req).map_err(EngineError::Refused)?;
+        req.answers = unanswered
+            .items
+            .iter()
+            .filter(|i| i.outcome == Outcome::Logged)
+            .filter_map(|i| {
+                let (state, answer) = self.answers.get(&i.path)?;
+                (*state == i.class.state).then(|| (i.path.clone(), answer.clone()))
+            })
+            .collect();
+        if req.answers.is_empty() {
+            return Ok(unanswered);
+        }
         plan(&view, &req).map_err(EngineError::Refused)
     }
 
@@ -733,6 +753,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         single_file: &Option<ItemPath>,
         single_result: &mut Option<HResult>,
     ) -> Result<(), Stop> {
+        let seen = self.revisions(plan);
         for item in &plan.items {
             if self.cancel.is_cancelled() || driver.as_mut().is_some_and(|d| d.query_abort()) {
                 return Err(Stop::Cancelled);
@@ -749,7 +770,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     return Err(Stop::Cancelled);
                 }
                 result = if retries == 0 {
-                    self.exec_item(item, 0).await
+                    self.exec_item(item, 0, &seen).await
                 } else {
                     self.revalidate(&item.path, 0).await
                 };
@@ -797,8 +818,52 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         Ok(())
     }
 
-    /// Carries out one planned item; `depth` counts revalidations so far.
-    async fn exec_item(&mut self, item: &PlannedItem, depth: u32) -> ItemResult {
+    /// The cache revisions a plan was made from, for the paths its steps touch.
+    fn revisions(&self, plan: &Plan) -> HashMap<ItemPath, Option<Rev>> {
+        let mut seen = HashMap::new();
+        for op in plan.ops() {
+            let paths = match &op.action {
+                Action::MoveLocal { from, to } | Action::MoveRemote { from, to, .. } => {
+                    vec![from, to]
+                }
+                other => vec![other.path()],
+            };
+            for p in paths {
+                seen.entry(p.clone())
+                    .or_insert_with(|| self.items.get(p).map(|s| s.rev));
+            }
+        }
+        seen
+    }
+
+    /// Carries out one planned item; `depth` counts revalidations so far, `seen` holds the
+    /// cache revisions the plan was made from.
+    async fn exec_item(
+        &mut self,
+        item: &PlannedItem,
+        depth: u32,
+        seen: &HashMap<ItemPath, Option<Rev>>,
+    ) -> ItemResult {
+        // An item the cache changed since the plan was made (the user wrote to it, or another
+        // step of this sync re-planned it) is planned again from what is there now: its steps
+        // were decided for a state that is gone.
+        let stale = item.ops.iter().any(|o| {
+            let p = o.action.path();
+            seen.get(p)
+                .is_some_and(|rev| *rev != self.items.get(p).map(|s| s.rev))
+        });
+        if stale && matches!(item.outcome, Outcome::Sync | Outcome::Resolved(_)) {
+            if depth < self.engine.config.max_revalidations {
+                return Box::pin(self.revalidate(&item.path, depth + 1)).await;
+            }
+            return self.failure(
+                item,
+                item.operation(),
+                HResult::RETRY,
+                false,
+                "it changed in the cache while it was synced, so it was left as it is for the next sync".into(),
+            );
+        }
         match &item.outcome {
             Outcome::Sync | Outcome::Resolved(_) => {
                 for op in &item.ops {
@@ -915,11 +980,12 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             return fail(HResult::E_FAIL, e.to_string());
         }
         let mut result = ItemResult::ok();
+        let seen = self.revisions(&plan);
         for item in &plan.items {
             if item.outcome == Outcome::Abort {
                 break;
             }
-            let r = Box::pin(self.exec_item(item, depth)).await;
+            let r = Box::pin(self.exec_item(item, depth, &seen)).await;
             let worse = !r.hr.is_ok() || (r.hr != HResult::S_OK && result.hr == HResult::S_OK);
             if worse && result.hr.is_ok() {
                 result = r;
@@ -1150,25 +1216,31 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             }
             Action::AdoptRemote { path, meta } => {
                 let meta = meta.clone();
-                self.record(path, Vec::new(), Vec::new(), false, existing(move |s| {
-                    let presence = match s.entry.local.presence {
-                        Presence::Ghost => Presence::Ghost,
-                        Presence::Sparse if !meta.kind.is_dir() => Presence::Sparse,
-                        _ => Presence::Full,
-                    };
-                    let mut e = s.entry.clone();
-                    e.local = LocalItem {
-                        presence,
-                        ..LocalItem::synced(&meta)
-                    };
-                    e.original = Some(meta.clone());
-                    let blob = if presence == Presence::Full {
-                        s.blob
-                    } else {
-                        None
-                    };
-                    Fate::Put(e, blob)
-                }))
+                self.record(
+                    path,
+                    Vec::new(),
+                    Vec::new(),
+                    false,
+                    existing(move |s| {
+                        let presence = match s.entry.local.presence {
+                            Presence::Ghost => Presence::Ghost,
+                            Presence::Sparse if !meta.kind.is_dir() => Presence::Sparse,
+                            _ => Presence::Full,
+                        };
+                        let mut e = s.entry.clone();
+                        e.local = LocalItem {
+                            presence,
+                            ..LocalItem::synced(&meta)
+                        };
+                        e.original = Some(meta.clone());
+                        let blob = if presence == Presence::Full {
+                            s.blob
+                        } else {
+                            None
+                        };
+                        Fate::Put(e, blob)
+                    }),
+                )
                 .await
             }
             Action::DeleteLocal { path } => {
@@ -1256,12 +1328,18 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     }],
                     _ => Vec::new(),
                 };
-                self.record(path, Vec::new(), events, false, existing(move |s| {
-                    let mut e = s.entry.clone();
-                    e.pins.sources |= pins.sources;
-                    e.pins.inherit |= pins.inherit;
-                    Fate::Put(e, s.blob)
-                }))
+                self.record(
+                    path,
+                    Vec::new(),
+                    events,
+                    false,
+                    existing(move |s| {
+                        let mut e = s.entry.clone();
+                        e.pins.sources |= pins.sources;
+                        e.pins.inherit |= pins.inherit;
+                        Fate::Put(e, s.blob)
+                    }),
+                )
                 .await
             }
         }
@@ -1318,22 +1396,28 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         })];
         let sent_local = sent.entry.local.clone();
         let sent_blob = sent.blob;
-        self.record(path, listing, Vec::new(), true, existing(move |s| {
-            let mut e = s.entry.clone();
-            if e.local == sent_local && s.blob == sent_blob {
-                e.local = LocalItem {
-                    presence: Presence::Full,
-                    ..LocalItem::synced(&meta)
-                };
-                e.original = Some(meta.clone());
-            } else {
-                if e.original.is_some() || e.local.own.is_none() {
-                    e.local.own_mut(e.original.as_ref());
+        self.record(
+            path,
+            listing,
+            Vec::new(),
+            true,
+            existing(move |s| {
+                let mut e = s.entry.clone();
+                if e.local == sent_local && s.blob == sent_blob {
+                    e.local = LocalItem {
+                        presence: Presence::Full,
+                        ..LocalItem::synced(&meta)
+                    };
+                    e.original = Some(meta.clone());
+                } else {
+                    if e.original.is_some() || e.local.own.is_none() {
+                        e.local.own_mut(e.original.as_ref());
+                    }
+                    e.original = Some(meta.clone());
                 }
-                e.original = Some(meta.clone());
-            }
-            Fate::Put(e, s.blob)
-        }))
+                Fate::Put(e, s.blob)
+            }),
+        )
         .await
     }
 
