@@ -701,6 +701,7 @@ impl World {
                     "move local to {to}: exists in the cache"
                 );
                 self.assert_local_parent(to, "move local");
+                let has_below = self.cache.keys().any(|k| k.is_descendant_of(from));
                 let e = self.cache.get_mut(from).expect("move local: not cached");
                 assert!(
                     e.exists_locally() && !e.kind().is_dir(),
@@ -711,9 +712,13 @@ impl World {
                 moved.forget_original();
                 moved.local.changes = LocalChanges::CREATED | LocalChanges::DATA;
                 // The path stays cached (and pinned) as a name, to be filled from the server.
+                // A name with offline deletions below it keeps its original (a directory), the
+                // folder those deletions were made in.
                 e.local.presence = Presence::Ghost;
                 e.local.changes = LocalChanges::empty();
-                e.forget_original();
+                if !has_below {
+                    e.forget_original();
+                }
                 self.cache.insert(to.clone(), moved);
             }
             Action::Pin { path, pins } => {

@@ -106,6 +106,7 @@ struct Watcher {
     began: bool,
     ended: bool,
     errors: Vec<String>,
+    verbose: bool,
 }
 
 impl SyncProgress for Watcher {
@@ -130,9 +131,16 @@ impl SyncProgress for Watcher {
     fn item_result(
         &mut self,
         path: &ItemPath,
-        _hr: HResult,
-        _info: Option<&SyncErrorInfo>,
+        hr: HResult,
+        info: Option<&SyncErrorInfo>,
     ) -> OpResponse {
+        if self.verbose && hr != HResult::S_OK {
+            println!(
+                "      item {path}: 0x{:08X} {}",
+                hr.0,
+                info.map_or("", |i| i.description.as_str())
+            );
+        }
         if self.open.as_ref() != Some(path) {
             // Buffered progress delivers begin/result pairs together; lock-step must pair.
             self.errors
@@ -562,6 +570,7 @@ impl Scenario {
             began: false,
             ended: false,
             errors: Vec::new(),
+            verbose: self.verbose,
         };
         let use_handler = !chaos || self.rng.up_to(2) != 0;
         let mut keeper = Keeper {

@@ -1270,7 +1270,14 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 let mut ghost = s.entry.clone();
                 ghost.local.presence = Presence::Ghost;
                 ghost.local.changes = LocalChanges::empty();
-                ghost.forget_original();
+                let has_below = self
+                    .items
+                    .range(from.clone()..)
+                    .nth(1)
+                    .is_some_and(|(k, _)| k.is_descendant_of(from));
+                if !has_below {
+                    ghost.forget_original();
+                }
                 let expect_to = self.expect(to);
                 let mut batch = Batch::new();
                 batch.push(Write::PutItem {

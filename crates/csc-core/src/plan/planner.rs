@@ -228,10 +228,14 @@ impl<'a> Planner<'a> {
         obs
     }
 
+    /// True if something below `dir` exists only in the cache as far as the cache knows: an
+    /// offline change, or a full copy with no original (left so by a merge, which forgets the
+    /// originals of another server epoch).
     fn local_subtree_dirty(&self, dir: &ItemPath) -> bool {
-        self.view.cache.subtree(dir)[1..]
-            .iter()
-            .any(|e| e.exists_locally() && !e.local.changes.is_empty())
+        self.view.cache.subtree(dir)[1..].iter().any(|e| {
+            (e.exists_locally() && !e.local.changes.is_empty())
+                || (e.local.presence == Presence::Full && e.original.is_none())
+        })
     }
 
     fn remote_subtree_changed(&self, dir: &ItemPath) -> bool {

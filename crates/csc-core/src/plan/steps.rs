@@ -124,8 +124,9 @@ pub enum Action {
     },
     /// Move the local copy of `from` (content, offline changes, pins) to `to`, which must not
     /// exist, as a copy created offline with no original; used to keep both versions of a
-    /// conflict. `from` stays in the cache as a ghost with its pins and no original: the next
-    /// step fills it from the server, so the path stays cached and pinned.
+    /// conflict. `from` stays in the cache as a ghost with its pins and no original (unless
+    /// offline deletions sit below it: then it keeps its original, the folder they were made
+    /// in): the next step fills it from the server, so the path stays cached and pinned.
     MoveLocal {
         /// The item.
         from: ItemPath,
