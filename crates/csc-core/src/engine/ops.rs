@@ -171,9 +171,16 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                         puts.push((e, Some(blob), s.moved_from.clone(), Expect::Rev(s.rev)));
                     }
                     existing => {
+                        // Over a tombstone the write replaces the version the user deleted
+                        // (its original stays); over a ghost, a name whose content the user
+                        // never had, it is a new file: if the server has one there, the next
+                        // sync sees a conflict instead of overwriting content nobody here saw.
                         let (original, pins, expect, moved_from) = match existing {
                             Some(s) => (
-                                s.entry.original.clone(),
+                                s.entry
+                                    .original
+                                    .clone()
+                                    .filter(|_| s.entry.local.presence != Presence::Ghost),
                                 s.entry.pins,
                                 Expect::Rev(s.rev),
                                 s.moved_from.clone(),
@@ -281,7 +288,24 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 return Err(EngineError::NotFound(path.clone()));
             }
             let mut change = LocalChange::default();
-            for s in subtree(items, path).into_iter().rev() {
+            // An item with no original simply goes, and with it whatever is below it: a
+            // tombstone cannot outlive its folder (its deletion is then not carried to the
+            // server, which keeps that item: nothing is lost).
+            let all = subtree(items, path);
+            let mut gone: Vec<&ItemPath> = Vec::new();
+            let mut removed = std::collections::BTreeSet::new();
+            for s in &all {
+                let p = &s.entry.path;
+                if s.entry.original.is_none() || gone.iter().any(|g| p.is_descendant_of(g)) {
+                    gone.push(p);
+                    removed.insert(p.clone());
+                }
+            }
+            for s in all.iter().rev() {
+                if removed.contains(&s.entry.path) {
+                    change.deletes.push((s.entry.path.clone(), s.rev));
+                    continue;
+                }
                 if s.entry.local.is_deleted() {
                     continue;
                 }
