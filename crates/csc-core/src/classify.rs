@@ -66,7 +66,8 @@ pub enum Disposition {
     /// Both sides changed differently.
     Conflict,
     /// Nothing can be done now: a sparse copy whose server copy is gone after an epoch change
-    /// (there is no content to push and merging never deletes).
+    /// (there is no content to push and merging never deletes; the next sync, no longer a
+    /// merge, drops it).
     Hold,
 }
 
@@ -348,6 +349,9 @@ fn disposition_of(l: L, r: R, has_base: bool, obs: &Observed<'_>) -> Disposition
             L::Sparse(_) if obs.remote.is_some() => D::Fill,
             // A directory needs no content: one the server lacks is created there.
             L::Sparse(k) if k.is_dir() => D::Push,
+            // A sparse file with no original and no server copy holds nothing: a merge keeps
+            // it (merges never delete), the next sync lets it go.
+            L::Sparse(_) if !obs.merge => D::Converged,
             L::Sparse(_) => D::Hold,
             // A name whose item the server does not have is a name of nothing.
             L::Ghost(_) if obs.remote.is_none() => D::Converged,

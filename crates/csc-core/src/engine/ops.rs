@@ -421,7 +421,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
     // ----- Pin / Unpin -------------------------------------------------------------------------
 
     /// IOfflineFilesCache::Pin: makes items always available offline. Items not in the cache
-    /// but on the server (as last listed) are added as sparse copies. `deep` pins the whole
+    /// but on the server (listed now; offline, as last listed) are added as sparse copies. `deep` pins the whole
     /// subtree now; otherwise a folder's children are pinned by the next sync with PINNEWFILES.
     /// FILL downloads the content now; PINLINKTARGETS pins the targets of pinned links.
     pub async fn pin<P: SyncProgress>(
@@ -438,6 +438,12 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             return Err(EngineError::Cancelled);
         }
         let sources = pin_sources(opts.flags);
+        // Pin what the server has now; offline, what it had at the last listing.
+        if self.share().state.connectivity == Connectivity::Online {
+            let list = SyncOptions::new(paths.to_vec(), SyncControl::default());
+            let mut run = Run::new(self, &list).await?;
+            let _ = run.refresh_listing().await;
+        }
         let mut overall = HResult::S_OK;
         for path in paths {
             if progress.query_abort() {

@@ -532,7 +532,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
 
     /// Lists the share (delta when the stored token allows) and stores the result. A listing
     /// failure takes the share offline (connection error).
-    async fn refresh_listing(&mut self) -> Result<(), EngineError> {
+    pub(super) async fn refresh_listing(&mut self) -> Result<(), EngineError> {
         let token = self.engine.share().token;
         let mut listing = self.list(token.as_deref()).await;
         if token.is_some() && matches!(listing, Err(RemoteError::TokenExpired)) {
