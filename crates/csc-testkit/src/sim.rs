@@ -175,6 +175,7 @@ struct Scenario {
     trace: u64,
     hook_written: Rc<RefCell<Vec<Vec<u8>>>>,
     hook_superseded: Rc<RefCell<Vec<Vec<u8>>>>,
+    hook_counter: Rc<std::cell::Cell<u64>>,
     verbose: bool,
 }
 
@@ -215,6 +216,7 @@ pub fn scenario_traced(seed: u64, verbose: bool) -> Report {
         trace: 0xcbf2_9ce4_8422_2325,
         hook_written: Rc::default(),
         hook_superseded: Rc::default(),
+        hook_counter: Rc::default(),
         verbose,
     };
     s.setup();
@@ -634,12 +636,12 @@ impl Scenario {
         let seed = self.seed;
         let (log2, sup2) = (self.hook_written.clone(), self.hook_superseded.clone());
         let local = self.rig.local.clone();
-        let mut counter = 0u64;
+        let counter = self.hook_counter.clone();
         let verbose = self.verbose;
         self.rig.faults.set_hook(Box::new(move |call: Call| {
-            counter += 1;
+            counter.set(counter.get() + 1);
             let path = p(FILES[rng.up_to(6) as usize]);
-            let content = format!("s{seed}-hook{counter}:{call:?}").into_bytes();
+            let content = format!("s{seed}-hook{}:{call:?}", counter.get()).into_bytes();
             if rng.up_to(1) == 0 {
                 // Another device edits the server between the listing and our write.
                 let snap = remote.snapshot();

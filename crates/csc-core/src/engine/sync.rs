@@ -130,7 +130,9 @@ impl From<LocalError> for Xfer {
 }
 
 fn remote_step(e: &RemoteError) -> StepError {
-    if e.needs_revalidation() {
+    // A local read failing mid-upload means the cached content changed under the upload (the
+    // user saved the file again): plan the item again from what is there now.
+    if e.needs_revalidation() || matches!(e, RemoteError::Local(_)) {
         StepError::Revalidate(e.to_string())
     } else {
         StepError::Failed {
@@ -343,7 +345,7 @@ pub(super) struct Run<'e, L, R, T> {
     /// which is moved instead of downloaded.
     moves: HashMap<ItemPath, ItemPath>,
     /// Local deletions held back because their content moves to a download target.
-    deferred_deletes: BTreeSet<ItemPath>,
+    deferred_deletes: BTreeMap<ItemPath, Rev>,
     transient_streak: u32,
     /// Items whose steps failed in a merge: their old-epoch originals must go.
     failed: BTreeSet<ItemPath>,
@@ -382,7 +384,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 .collect(),
             answers: BTreeMap::new(),
             moves: HashMap::new(),
-            deferred_deletes: BTreeSet::new(),
+            deferred_deletes: BTreeMap::new(),
             transient_streak: 0,
             failed: BTreeSet::new(),
         })
@@ -1244,7 +1246,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 .await
             }
             Action::DeleteLocal { path } => {
-                if self.deferred_deletes.contains(path) {
+                if self.deferred_deletes.contains_key(path) {
                     return Ok(());
                 }
                 let Some(s) = self.items.get(path) else {
@@ -1686,7 +1688,8 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 && let Some(list) = sources.get_mut(&hash)
                 && let Some(source) = list.pop()
             {
-                self.deferred_deletes.insert(source.clone());
+                let rev = self.items.get(&source).map_or(0, |s| s.rev);
+                self.deferred_deletes.insert(source.clone(), rev);
                 self.moves.insert(path.clone(), source);
             }
         }
@@ -1699,7 +1702,9 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         let Some(s) = self.items.get(source).cloned() else {
             return false;
         };
-        if s.entry.local_view().hash != meta.hash
+        // The source must still be the item the plan saw: not edited since.
+        if self.deferred_deletes.get(source) != Some(&s.rev)
+            || s.entry.local_view().hash != meta.hash
             || !s.entry.local.changes.is_empty()
             || self.items.contains_key(target)
         {
@@ -1757,11 +1762,14 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
 
     /// Carries out the local deletions held back for moves that did not happen.
     async fn finish_deferred(&mut self) {
-        let pending: Vec<ItemPath> = std::mem::take(&mut self.deferred_deletes)
-            .into_iter()
-            .collect();
+        let pending = std::mem::take(&mut self.deferred_deletes);
         self.moves.clear();
-        for path in pending {
+        for (path, rev) in pending {
+            // Only the item the plan saw: one the user edited since is left for the next sync
+            // to decide (its server copy is gone: that is a conflict, not a deletion).
+            if self.items.get(&path).map(|s| s.rev) != Some(rev) {
+                continue;
+            }
             // A failure leaves the item for the next sync, which plans its deletion again.
             let _ = self
                 .exec_action(&Action::DeleteLocal { path: path.clone() })
