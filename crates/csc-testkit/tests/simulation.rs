@@ -1,8 +1,11 @@
 //! The deterministic simulation (see `csc_testkit::sim`): many seeded scenarios of random work
 //! on both sides with injected faults, every invariant checked after each.
 //!
-//! `SIM_SCENARIOS=N` sets how many scenarios run (10,000 by default), `SIM_SEED=S` replays one
-//! scenario. The last line printed is the suite's figure:
+//! `SIM_SCENARIOS=N` sets how many scenarios run (1,000 by default, for a quick debug-build
+//! `cargo test`; `cargo xtask test` runs 10,000 in a release build, and
+//! `SIM_SCENARIOS=1000000 cargo test -p csc-testkit --release --test simulation -- --nocapture`
+//! is the long run), `SIM_SEED=S` replays one scenario with a trace of every step. The last
+//! line printed is the suite's figure:
 //! `simulation: N scenarios, F faults injected, 0 invariant violations`.
 
 #![allow(clippy::disallowed_methods)]
@@ -19,11 +22,11 @@ fn env_u64(name: &str) -> Option<u64> {
 }
 
 #[test]
-fn ten_thousand_scenarios_with_faults_lose_nothing_and_converge() {
+fn seeded_scenarios_with_faults_lose_nothing_and_converge() {
     let start = Instant::now();
     let seeds: Vec<u64> = match env_u64("SIM_SEED") {
         Some(seed) => vec![seed],
-        None => (0..env_u64("SIM_SCENARIOS").unwrap_or(10_000)).collect(),
+        None => (0..env_u64("SIM_SCENARIOS").unwrap_or(1_000)).collect(),
     };
     let (mut faults, mut crashes, mut syncs) = (0u64, 0u64, 0u64);
     let mut failures = Vec::new();
