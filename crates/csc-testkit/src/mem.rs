@@ -88,6 +88,8 @@ struct FaultState {
     crashed: Cell<bool>,
     calls: Cell<u64>,
     injected: Cell<u64>,
+    /// The next this many remote calls fail transiently (whether enabled or not).
+    fail_remote: Cell<u32>,
 }
 
 impl std::fmt::Debug for Faults {
@@ -126,6 +128,11 @@ impl Faults {
     /// Sets the hook that concurrent edits run through.
     pub fn set_hook(&self, hook: Hook) {
         *self.0.hook.borrow_mut() = Some(hook);
+    }
+
+    /// Makes the next `n` remote calls fail with a transient error.
+    pub fn fail_next_remote(&self, n: u32) {
+        self.0.fail_remote.set(n);
     }
 
     /// Turns injection on or off.
@@ -179,10 +186,12 @@ impl Faults {
             self.0.injected.set(self.0.injected.get() + 1);
             return Verdict::Crash;
         }
-        if !self.0.enabled.get() {
-            return Verdict::Go;
-        }
-        if self.draw(self.0.hook_rate.get()) {
+        let remote = matches!(
+            call,
+            Call::RemoteList | Call::RemoteRead | Call::RemoteWrite
+        );
+        // Concurrent edits first: they happen before the call reaches its store.
+        if self.0.enabled.get() && self.draw(self.0.hook_rate.get()) {
             let hook = self.0.hook.borrow_mut().take();
             if let Some(mut hook) = hook {
                 self.0.in_hook.set(true);
@@ -192,10 +201,14 @@ impl Faults {
                 *self.0.hook.borrow_mut() = Some(hook);
             }
         }
-        let remote = matches!(
-            call,
-            Call::RemoteList | Call::RemoteRead | Call::RemoteWrite
-        );
+        if remote && self.0.fail_remote.get() > 0 {
+            self.0.fail_remote.set(self.0.fail_remote.get() - 1);
+            self.0.injected.set(self.0.injected.get() + 1);
+            return Verdict::Transient;
+        }
+        if !self.0.enabled.get() {
+            return Verdict::Go;
+        }
         if remote && self.draw(self.0.transient.get()) {
             self.0.injected.set(self.0.injected.get() + 1);
             return Verdict::Transient;
@@ -625,13 +638,15 @@ struct RemoteState {
     /// Change log for delta listings: (sequence, path).
     changes: Vec<(u64, ItemPath)>,
     seq: u64,
-    /// Tokens below this sequence are expired.
-    oldest_token: u64,
+    /// Tokens of an older generation are expired.
+    token_generation: u64,
     clock: i64,
     /// Directories whose listing fails (faults).
     failing_dirs: Vec<ItemPath>,
     /// Bytes per chunk of read bodies.
     chunk: usize,
+    /// The engine's requests that reached the server, as `METHOD path`.
+    requests: Vec<String>,
 }
 
 /// A download body.
@@ -663,10 +678,11 @@ impl MemRemote {
                 next_version: 1,
                 changes: Vec::new(),
                 seq: 0,
-                oldest_token: 0,
+                token_generation: 0,
                 clock: 1_000_000,
                 failing_dirs: Vec::new(),
                 chunk: 5,
+                requests: Vec::new(),
             })),
             faults,
         }
@@ -693,6 +709,12 @@ impl MemRemote {
         self.state.borrow().items.get(path).map(|(m, _)| m.clone())
     }
 
+    /// The engine's requests that reached the server so far (`PUT a/x.txt`, `MOVE a -> b`…),
+    /// and forgets them.
+    pub fn take_requests(&self) -> Vec<String> {
+        std::mem::take(&mut self.state.borrow_mut().requests)
+    }
+
     /// Makes the listing of `dir` fail (or succeed again, with `false`).
     pub fn fail_listing(&self, dir: &ItemPath, fail: bool) {
         let mut st = self.state.borrow_mut();
@@ -704,15 +726,14 @@ impl MemRemote {
 
     /// Expires every delta token (the server forgot its change log).
     pub fn expire_tokens(&self) {
-        let mut st = self.state.borrow_mut();
-        st.oldest_token = st.seq + 1;
+        self.state.borrow_mut().token_generation += 1;
     }
 
     /// The share is restored from a backup or replaced: a new epoch, tokens expired.
     pub fn new_epoch(&self) {
         let mut st = self.state.borrow_mut();
         st.epoch += 1;
-        st.oldest_token = st.seq + 1;
+        st.token_generation += 1;
     }
 
     // ----- edits by another device --------------------------------------------------------------
@@ -886,6 +907,10 @@ impl RemoteState {
         }
     }
 
+    fn token(&self) -> String {
+        format!("{}:{}:{}", self.epoch, self.token_generation, self.seq)
+    }
+
     fn full_listing(&self) -> Listing {
         let mut entries = Vec::new();
         let mut unlisted: Vec<ItemPath> = Vec::new();
@@ -907,7 +932,7 @@ impl RemoteState {
             removed: Vec::new(),
             unlisted,
             epoch: Some(Epoch(format!("epoch-{}", self.epoch).into())),
-            token: Some(format!("{}:{}", self.epoch, self.seq)),
+            token: Some(self.token()),
         }
     }
 }
@@ -919,17 +944,19 @@ impl RemoteStore for MemRemote {
         if self.faults.check(Call::RemoteList).await == Verdict::Transient {
             return Err(transient("listing timed out"));
         }
+        self.state.borrow_mut().requests.push(format!(
+            "LIST {}",
+            if token.is_some() { "delta" } else { "full" }
+        ));
         let st = self.state.borrow();
         let Some(token) = token else {
             return Ok(st.full_listing());
         };
-        let since = token
-            .split_once(':')
-            .and_then(|(e, s)| Some((e.parse::<u64>().ok()?, s.parse::<u64>().ok()?)));
-        let Some((epoch, since)) = since else {
+        let parts: Vec<u64> = token.split(':').filter_map(|p| p.parse().ok()).collect();
+        let [epoch, generation, since] = parts[..] else {
             return Err(RemoteError::TokenExpired);
         };
-        if epoch != st.epoch || since + 1 < st.oldest_token || since > st.seq {
+        if epoch != st.epoch || generation != st.token_generation || since > st.seq {
             return Err(RemoteError::TokenExpired);
         }
         if !st.failing_dirs.is_empty() {
@@ -961,7 +988,7 @@ impl RemoteStore for MemRemote {
             removed,
             unlisted: Vec::new(),
             epoch: Some(Epoch(format!("epoch-{}", st.epoch).into())),
-            token: Some(format!("{}:{}", st.epoch, st.seq)),
+            token: Some(st.token()),
         })
     }
 
@@ -974,6 +1001,7 @@ impl RemoteStore for MemRemote {
         if self.faults.check(Call::RemoteRead).await == Verdict::Transient {
             return Err(transient("download timed out"));
         }
+        self.state.borrow_mut().requests.push(format!("GET {path}"));
         let st = self.state.borrow();
         let (meta, content) = st
             .items
@@ -1028,6 +1056,7 @@ impl RemoteStore for MemRemote {
             )));
         }
         let mut st = self.state.borrow_mut();
+        st.requests.push(format!("PUT {path}"));
         match (precondition, st.items.get(path)) {
             (Precondition::MustNotExist, Some(_)) => {
                 return Err(RemoteError::PreconditionFailed(path.clone()));
@@ -1065,6 +1094,7 @@ impl RemoteStore for MemRemote {
             return Err(transient("PROPPATCH timed out"));
         }
         let mut st = self.state.borrow_mut();
+        st.requests.push(format!("PROPPATCH {path}"));
         st.check_version(path, expected)?;
         let v = st.version();
         let (m, _) = st.items.get_mut(path).expect("checked above");
@@ -1081,6 +1111,7 @@ impl RemoteStore for MemRemote {
             return Err(transient("DELETE timed out"));
         }
         let mut st = self.state.borrow_mut();
+        st.requests.push(format!("DELETE {path}"));
         st.check_version(path, expected)?;
         if st.items.keys().any(|k| k.is_descendant_of(path)) {
             return Err(RemoteError::Conflict {
@@ -1098,6 +1129,7 @@ impl RemoteStore for MemRemote {
             return Err(transient("MKCOL timed out"));
         }
         let mut st = self.state.borrow_mut();
+        st.requests.push(format!("MKCOL {path}"));
         if st.items.contains_key(path) {
             return Err(RemoteError::Conflict {
                 path: path.clone(),
@@ -1126,6 +1158,7 @@ impl RemoteStore for MemRemote {
             return Err(transient("MOVE timed out"));
         }
         let mut st = self.state.borrow_mut();
+        st.requests.push(format!("MOVE {from} -> {to}"));
         st.check_version(from, expected)?;
         if st.items.contains_key(to) {
             return Err(RemoteError::PreconditionFailed(to.clone()));

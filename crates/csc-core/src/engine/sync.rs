@@ -339,11 +339,14 @@ pub(super) struct Run<'e, L, R, T> {
     unlisted: Vec<ItemPath>,
     listed_epoch: Option<Epoch>,
     conflicts: BTreeMap<ItemPath, ConflictRecord>,
-    /// The conflict handler's answers, with the state each was given for.
-    answers: BTreeMap<ItemPath, (SyncState, HandlerAnswer)>,
+    /// The conflict handler's answers, with the state and the cache revision each was given
+    /// for.
+    answers: BTreeMap<ItemPath, (SyncState, Option<Rev>, HandlerAnswer)>,
     /// Server moves detected in the plan: download target → cached item with the same content,
     /// which is moved instead of downloaded.
     moves: HashMap<ItemPath, ItemPath>,
+    /// Pins to add with the creation being executed (its plan's next step, fused).
+    fused_pins: Option<Pins>,
     /// Local deletions held back because their content moves to a download target.
     deferred_deletes: BTreeMap<ItemPath, Rev>,
     transient_streak: u32,
@@ -385,6 +388,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             answers: BTreeMap::new(),
             moves: HashMap::new(),
             deferred_deletes: BTreeMap::new(),
+            fused_pins: None,
             transient_streak: 0,
             failed: BTreeSet::new(),
         })
@@ -418,7 +422,8 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 };
                 let answer = handler.resolve(&info).await;
                 let abort = answer.resolution == ConflictResolve::Abort;
-                answers.insert(item.path.clone(), (item.class.state, answer));
+                let rev = self.items.get(&item.path).map(|s| s.rev);
+                answers.insert(item.path.clone(), (item.class.state, rev, answer));
                 if abort {
                     break;
                 }
@@ -676,16 +681,18 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         }
         // An answer holds for the conflict it was given for. If the item changed since (the
         // user or the server edited it while the handler thought, or during the sync), its
-        // state differs and the answer no longer applies: the conflict is logged instead of
-        // resolved blindly (a KEEPREMOTE must not overwrite an edit the user made after it).
+        // state or its cache revision differs and the answer no longer applies: the conflict
+        // is logged instead of resolved blindly (a KEEPREMOTE must not overwrite an edit the
+        // user made after answering).
         let unanswered = plan(&view, &req).map_err(EngineError::Refused)?;
         req.answers = unanswered
             .items
             .iter()
             .filter(|i| i.outcome == Outcome::Logged)
             .filter_map(|i| {
-                let (state, answer) = self.answers.get(&i.path)?;
-                (*state == i.class.state).then(|| (i.path.clone(), answer.clone()))
+                let (state, rev, answer) = self.answers.get(&i.path)?;
+                let now = self.items.get(&i.path).map(|s| s.rev);
+                (*state == i.class.state && *rev == now).then(|| (i.path.clone(), answer.clone()))
             })
             .collect();
         if req.answers.is_empty() {
@@ -868,8 +875,24 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         }
         match &item.outcome {
             Outcome::Sync | Outcome::Resolved(_) => {
-                for op in &item.ops {
-                    match self.exec_action(&op.action).await {
+                let mut ops = item.ops.iter().peekable();
+                while let Some(op) = ops.next() {
+                    // A new item and its pins are one step: a crash between the two would
+                    // leave a folder that never receives its new children.
+                    self.fused_pins = None;
+                    if matches!(
+                        op.action,
+                        Action::Download { .. } | Action::MakeLocalDir { .. }
+                    ) && let Some(next) = ops.peek()
+                        && let Action::Pin { path, pins } = &next.action
+                        && path == op.action.path()
+                    {
+                        self.fused_pins = Some(*pins);
+                        ops.next();
+                    }
+                    let result = self.exec_action(&op.action).await;
+                    self.fused_pins = None;
+                    match result {
                         Ok(()) => {}
                         Err(StepError::Revalidate(why)) => {
                             if depth < self.engine.config.max_revalidations {
@@ -1208,8 +1231,25 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 };
                 let meta = meta.clone();
                 let path2 = path.clone();
+                let fused = self.fused_pins;
+                let mut events = events;
+                if fused.is_some_and(|p| p.is_pinned())
+                    && !self
+                        .items
+                        .get(path)
+                        .is_some_and(|s| s.entry.pins.is_pinned())
+                {
+                    events.push(Event::ItemPinned {
+                        item: self.engine.item_ref(path),
+                        item_type: ItemType::Directory,
+                    });
+                }
                 self.record(path, Vec::new(), events, false, move |s| {
-                    let pins = s.map_or(Pins::NONE, |s| s.entry.pins);
+                    let mut pins = s.map_or(Pins::NONE, |s| s.entry.pins);
+                    if let Some(f) = fused {
+                        pins.sources |= f.sources;
+                        pins.inherit |= f.inherit;
+                    }
                     let mut e = CacheEntry::synced(path2.clone(), meta.clone(), pins);
                     e.suspended = s.is_some_and(|s| s.entry.suspended);
                     Fate::Put(e, None)
@@ -1596,9 +1636,19 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             path: path.clone(),
             meta: meta.clone(),
         })];
-        let (pins, suspended) = current.map_or((Default::default(), false), |s| {
-            (s.entry.pins, s.entry.suspended)
-        });
+        let (mut pins, suspended): (Pins, bool) =
+            current.map_or((Pins::NONE, false), |s| (s.entry.pins, s.entry.suspended));
+        let mut events = events;
+        if let Some(f) = self.fused_pins {
+            if !pins.is_pinned() && f.is_pinned() {
+                events.push(Event::ItemPinned {
+                    item: self.engine.item_ref(path),
+                    item_type: ItemType::File,
+                });
+            }
+            pins.sources |= f.sources;
+            pins.inherit |= f.inherit;
+        }
         let mut entry = CacheEntry::synced(path.clone(), meta, pins);
         entry.suspended = suspended;
         let result = if let Some(s) = self.items.get(path).cloned() {
