@@ -1,0 +1,374 @@
+//! The engine's other operations: offline file operations, Pin / Unpin, DeleteItems,
+//! SuspendRoot, FindItem / EnumItems, and opening a cache.
+
+use csc_core::engine::{DeleteOptions, Engine, EngineConfig, EngineError, EnumOptions, PinOptions};
+use csc_core::events::{EventFilter, HResult};
+use csc_core::win::{
+    DeleteFlags, EnumFlags, EventId, ItemFilterFlags, PinControlFlags, SyncControl,
+    SyncControlFlags,
+};
+use csc_core::{CaseRule, ItemPath, LocalChanges, PinSources, Presence, Share};
+use csc_testkit::mem::{Faults, MemLocal, MemRemote, SimRuntime, run};
+use csc_testkit::p;
+use csc_testkit::rig::{Rig, share, two_way};
+
+fn docs() -> Rig {
+    let rig = Rig::new();
+    rig.remote.put_file(&p("docs/a.txt"), b"alpha");
+    rig.remote.put_file(&p("docs/sub/b.txt"), b"bravo");
+    rig.remote.put_file(&p("docs/sub/deeper/c.txt"), b"charlie");
+    rig.pin_deep(&p("docs"));
+    rig
+}
+
+fn pins(rig: &Rig, path: &str) -> PinSources {
+    rig.local.items()[&p(path)].entry.pins.sources
+}
+
+fn user(deep: bool) -> PinOptions {
+    PinOptions {
+        deep,
+        flags: PinControlFlags::FORUSER,
+    }
+}
+
+// ----- offline file operations ---------------------------------------------------------------
+
+#[test]
+fn offline_writes_folders_and_deletions_are_recorded_as_changes_for_the_next_sync() {
+    let rig = docs();
+    run(rig.engine.transition_offline()).unwrap();
+    run(rig.engine.create_dir(&p("docs/new"))).unwrap();
+    run(rig.engine.write_file(&p("docs/new/n.txt"), b"n")).unwrap();
+    run(rig.engine.write_file(&p("docs/a.txt"), b"A")).unwrap();
+    run(rig.engine.delete(&p("docs/sub"))).unwrap();
+    let dirty = run(rig.engine.enum_items(
+        &ItemPath::root(),
+        EnumOptions {
+            flags: EnumFlags::FLAT,
+            filter_flags: ItemFilterFlags::DIRTY,
+            filter_mask: ItemFilterFlags::DIRTY,
+        },
+    ))
+    .unwrap();
+    let paths: Vec<&str> = dirty.iter().map(|i| i.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "docs/a.txt",
+            "docs/new",
+            "docs/new/n.txt",
+            "docs/sub",
+            "docs/sub/b.txt",
+            "docs/sub/deeper",
+            "docs/sub/deeper/c.txt"
+        ]
+    );
+    let a = run(rig.engine.find_item(&p("docs/a.txt"))).unwrap();
+    assert!(a.changes.contains(LocalChanges::DATA));
+    assert_eq!(a.dirty_bytes, 1);
+    run(rig.engine.transition_online()).unwrap();
+    rig.sync(two_way()).unwrap();
+    let server = rig.remote.contents();
+    assert_eq!(server[&p("docs/new/n.txt")], b"n");
+    assert_eq!(server[&p("docs/a.txt")], b"A");
+    assert!(!server.contains_key(&p("docs/sub/b.txt")));
+}
+
+#[test]
+fn file_operations_refuse_bad_paths_with_a_clear_error() {
+    let rig = docs();
+    let err = run(rig.engine.write_file(&p("nowhere/x.txt"), b"x")).unwrap_err();
+    assert!(
+        err.to_string().contains("create or pin the folder first"),
+        "{err}"
+    );
+    let err = run(rig.engine.write_file(&p("docs/sub"), b"x")).unwrap_err();
+    assert!(err.to_string().contains("is a folder"), "{err}");
+    let err = run(rig.engine.create_dir(&p("docs/a.txt"))).unwrap_err();
+    assert!(err.to_string().contains("already exists"), "{err}");
+    let err = run(rig.engine.delete(&ItemPath::root())).unwrap_err();
+    assert_eq!(err.code(), "BadPath");
+    let err = run(rig.engine.rename(&p("docs"), &p("docs/sub/inside"))).unwrap_err();
+    assert!(err.to_string().contains("its own subtree"), "{err}");
+    let err = run(rig.engine.read_file(&p("docs/missing.txt"))).unwrap_err();
+    assert_eq!(err.hresult(), HResult::FILE_NOT_FOUND);
+    // Nothing was half-written: no blob without an item.
+    assert_eq!(rig.local.blob_count(), rig.local.contents().len());
+}
+
+// ----- Pin / Unpin -----------------------------------------------------------------------------
+
+#[test]
+fn pinning_a_folder_not_deep_pins_its_new_children_at_the_next_sync_with_pinnewfiles() {
+    let rig = Rig::new();
+    rig.remote.put_file(&p("docs/a.txt"), b"alpha");
+    rig.refresh();
+    run(rig.engine.pin(&[p("docs")], user(false), &mut ())).unwrap();
+    // The folder is cached (sparse) and pinned; its child not yet.
+    assert!(!rig.local.items().contains_key(&p("docs/a.txt")));
+    rig.sync(two_way()).unwrap();
+    assert_eq!(rig.local.contents()[&p("docs/a.txt")], b"alpha");
+    assert_eq!(pins(&rig, "docs/a.txt"), PinSources::USER);
+}
+
+#[test]
+fn pinning_without_fill_leaves_the_file_sparse_until_a_fill() {
+    let rig = Rig::new();
+    rig.remote.put_file(&p("docs/a.txt"), b"alpha");
+    rig.refresh();
+    let sub = rig.engine.subscribe(EventFilter::default(), 100).unwrap();
+    run(rig.engine.pin(&[p("docs/a.txt")], user(false), &mut ())).unwrap();
+    let item = run(rig.engine.find_item(&p("docs/a.txt"))).unwrap();
+    assert_eq!(item.presence, Presence::Sparse);
+    assert!(
+        item.filter_flags
+            .contains(ItemFilterFlags::SPARSE | ItemFilterFlags::PINNED)
+    );
+    let events: Vec<EventId> = std::iter::from_fn(|| rig.engine.poll_event(sub))
+        .map(|e| e.id())
+        .collect();
+    assert!(events.contains(&EventId::ItemAddedToCache), "{events:?}");
+    assert!(events.contains(&EventId::ItemPinned), "{events:?}");
+    assert!(
+        !events.contains(&EventId::ItemAvailableOffline),
+        "{events:?}"
+    );
+    rig.sync(SyncControl::new(SyncControlFlags::FILLSPARSE))
+        .unwrap();
+    assert_eq!(rig.local.contents()[&p("docs/a.txt")], b"alpha");
+    let events: Vec<EventId> = std::iter::from_fn(|| rig.engine.poll_event(sub))
+        .map(|e| e.id())
+        .collect();
+    assert!(
+        events.contains(&EventId::ItemAvailableOffline),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn pinning_a_path_the_server_does_not_have_fails_with_file_not_found() {
+    let rig = docs();
+    let hr = run(rig
+        .engine
+        .pin(&[p("docs/nothing.txt")], user(false), &mut ()))
+    .unwrap();
+    assert_eq!(hr, HResult::FILE_NOT_FOUND);
+}
+
+#[test]
+fn unpinning_a_folder_not_deep_unpins_it_and_its_child_files_only() {
+    let rig = docs();
+    run(rig.engine.unpin(&[p("docs")], user(false), &mut ())).unwrap();
+    assert!(pins(&rig, "docs").is_empty());
+    assert!(pins(&rig, "docs/a.txt").is_empty());
+    assert_eq!(pins(&rig, "docs/sub"), PinSources::USER);
+    assert_eq!(pins(&rig, "docs/sub/b.txt"), PinSources::USER);
+}
+
+#[test]
+fn unpinning_deep_unpins_the_whole_subtree_and_says_so() {
+    let rig = docs();
+    let sub = rig.engine.subscribe(EventFilter::default(), 100).unwrap();
+    run(rig.engine.unpin(&[p("docs")], user(true), &mut ())).unwrap();
+    for path in ["docs", "docs/a.txt", "docs/sub", "docs/sub/deeper/c.txt"] {
+        assert!(pins(&rig, path).is_empty(), "{path}");
+    }
+    let unpinned = std::iter::from_fn(|| rig.engine.poll_event(sub))
+        .filter(|e| e.id() == EventId::ItemNotPinned)
+        .count();
+    assert_eq!(unpinned, 6);
+}
+
+#[test]
+fn unpinning_removes_only_the_sources_named() {
+    let rig = docs();
+    let policy = PinOptions {
+        deep: false,
+        flags: PinControlFlags::FORUSER_POLICY,
+    };
+    run(rig.engine.pin(&[p("docs/a.txt")], policy, &mut ())).unwrap();
+    run(rig.engine.unpin(&[p("docs/a.txt")], user(false), &mut ())).unwrap();
+    assert_eq!(pins(&rig, "docs/a.txt"), PinSources::USER_POLICY);
+}
+
+// ----- DeleteItems -----------------------------------------------------------------------------
+
+#[test]
+fn delete_items_evicts_from_the_cache_only_and_keeps_unsynced_changes() {
+    let rig = docs();
+    run(rig
+        .engine
+        .write_file(&p("docs/sub/b.txt"), b"B, not synced"))
+    .unwrap();
+    let hr = run(rig
+        .engine
+        .delete_items(&[p("docs")], DeleteOptions::default(), &mut ()))
+    .unwrap();
+    assert_eq!(hr, HResult::MORE_DATA);
+    let left: Vec<String> = rig
+        .local
+        .items()
+        .keys()
+        .map(|k| k.as_str().to_owned())
+        .collect();
+    // The changed file and the folders holding it stay.
+    assert_eq!(left, ["docs", "docs/sub", "docs/sub/b.txt"]);
+    assert_eq!(rig.remote.contents().len(), 3, "the server is untouched");
+    let hr = run(rig.engine.delete_items(
+        &[p("docs")],
+        DeleteOptions {
+            flags: DeleteFlags::DELMODIFIED,
+        },
+        &mut (),
+    ))
+    .unwrap();
+    assert_eq!(hr, HResult::S_OK);
+    assert!(rig.local.items().is_empty());
+    assert_eq!(rig.local.blob_count(), 0);
+}
+
+#[test]
+fn delete_items_with_nopinned_keeps_pinned_items_and_with_noautocached_the_others() {
+    let rig = docs();
+    run(rig.engine.unpin(&[p("docs/a.txt")], user(false), &mut ())).unwrap();
+    let nopinned = DeleteOptions {
+        flags: DeleteFlags::NOPINNED,
+    };
+    run(rig.engine.delete_items(&[p("docs")], nopinned, &mut ())).unwrap();
+    assert!(!rig.local.items().contains_key(&p("docs/a.txt")));
+    assert!(rig.local.items().contains_key(&p("docs/sub/b.txt")));
+    let noauto = DeleteOptions {
+        flags: DeleteFlags::NOAUTOCACHED,
+    };
+    run(rig
+        .engine
+        .unpin(&[p("docs/sub/b.txt")], user(false), &mut ()))
+    .unwrap();
+    run(rig.engine.delete_items(&[p("docs/sub")], noauto, &mut ())).unwrap();
+    // b.txt is auto-cached now (unpinned): kept, and so is its folder; the pinned c.txt goes.
+    assert!(rig.local.items().contains_key(&p("docs/sub/b.txt")));
+    assert!(rig.local.items().contains_key(&p("docs/sub")));
+    assert!(!rig.local.items().contains_key(&p("docs/sub/deeper/c.txt")));
+}
+
+// ----- SuspendRoot, FindItem, EnumItems ----------------------------------------------------------
+
+#[test]
+fn a_suspended_folder_is_offline_and_skipped_by_syncs_that_skip_suspended_folders() {
+    let rig = docs();
+    run(rig.engine.suspend_root(&p("docs/sub"), true)).unwrap();
+    let inner = run(rig.engine.find_item(&p("docs/sub/deeper/c.txt"))).unwrap();
+    assert!(inner.suspension.suspended && !inner.suspension.is_root);
+    assert!(
+        inner
+            .filter_flags
+            .contains(ItemFilterFlags::SUSPENDED | ItemFilterFlags::OFFLINE)
+    );
+    rig.remote.put_file(&p("docs/sub/b.txt"), b"B, server");
+    rig.remote.put_file(&p("docs/a.txt"), b"A, server");
+    let skip = SyncControl::new(two_way().flags | SyncControlFlags::SKIPSUSPENDEDDIRS);
+    rig.sync(skip).unwrap();
+    let cache = rig.local.contents();
+    assert_eq!(cache[&p("docs/a.txt")], b"A, server");
+    assert_eq!(cache[&p("docs/sub/b.txt")], b"bravo");
+    // An explicit sync without the flag still works.
+    rig.sync(two_way()).unwrap();
+    assert_eq!(rig.local.contents()[&p("docs/sub/b.txt")], b"B, server");
+}
+
+#[test]
+fn enum_items_lists_children_or_with_flat_every_descendant_and_files_only_on_request() {
+    let rig = docs();
+    let names = |opts: EnumOptions| -> Vec<String> {
+        run(rig.engine.enum_items(&p("docs"), opts))
+            .unwrap()
+            .iter()
+            .map(|i| i.path.as_str().to_owned())
+            .collect()
+    };
+    assert_eq!(names(EnumOptions::default()), ["docs/a.txt", "docs/sub"]);
+    assert_eq!(
+        names(EnumOptions {
+            flags: EnumFlags::FLAT,
+            ..EnumOptions::default()
+        }),
+        [
+            "docs/a.txt",
+            "docs/sub",
+            "docs/sub/b.txt",
+            "docs/sub/deeper",
+            "docs/sub/deeper/c.txt"
+        ]
+    );
+    assert_eq!(
+        names(EnumOptions {
+            flags: EnumFlags::FLAT | EnumFlags::FLAT_FILESONLY,
+            ..EnumOptions::default()
+        }),
+        ["docs/a.txt", "docs/sub/b.txt", "docs/sub/deeper/c.txt"]
+    );
+    // A mask-only bit means "must be false": directories only.
+    assert_eq!(
+        names(EnumOptions {
+            flags: EnumFlags::FLAT,
+            filter_flags: ItemFilterFlags::empty(),
+            filter_mask: ItemFilterFlags::FILE,
+        }),
+        ["docs/sub", "docs/sub/deeper"]
+    );
+    let err = run(rig.engine.enum_items(&p("nothing"), EnumOptions::default())).unwrap_err();
+    assert_eq!(err.hresult(), HResult::FILE_NOT_FOUND);
+}
+
+// ----- opening a cache -----------------------------------------------------------------------------
+
+#[test]
+fn a_cache_opens_only_for_the_share_it_was_made_for() {
+    let rig = docs();
+    let other = Share::new("https://elsewhere.example/dav/", CaseRule::Sensitive).unwrap();
+    let err = run(Engine::open(
+        rig.local.clone(),
+        rig.remote.clone(),
+        rig.rt.clone(),
+        other,
+        EngineConfig::default(),
+    ))
+    .unwrap_err();
+    assert!(
+        matches!(err, EngineError::WrongShare { .. }),
+        "{err}: {}",
+        err.code()
+    );
+    assert!(err.to_string().contains("files.example"), "{err}");
+}
+
+#[test]
+fn opening_a_cache_removes_content_a_crash_left_staged() {
+    let faults = Faults::new();
+    let local = MemLocal::new(faults.clone());
+    let remote = MemRemote::new(faults.clone());
+    remote.put_file(&p("docs/a.txt"), b"alpha");
+    let rt = SimRuntime::new(csc_core::Millis(0), 1);
+    let open = || {
+        run(Engine::open(
+            local.clone(),
+            remote.clone(),
+            rt.clone(),
+            share(),
+            EngineConfig::default(),
+        ))
+        .unwrap()
+    };
+    let engine = open();
+    // A write that crashed after staging its content and before committing it.
+    let staged = run(csc_core::store::LocalStore::create_blob(&local)).unwrap();
+    run(csc_core::store::LocalStore::put_chunk(
+        &local, staged, 0, b"half",
+    ))
+    .unwrap();
+    drop(engine);
+    assert_eq!(local.blob_count(), 1);
+    let _engine = open();
+    assert_eq!(local.blob_count(), 0);
+}
