@@ -9,10 +9,12 @@
 //! - [`arb`]: proptest strategies for random worlds and random edits on both sides;
 //! - [`inspect`]: readable questions about plans and worlds for the behaviour tests;
 //! - [`workload`]: the large synthetic shares of the benchmarks;
+//! - [`contract`]: the store contracts as tests, for every store implementation;
 //! - [`mem`]: in-memory stores with fault injection, a virtual clock and a one-poll executor,
 //!   for running the real engine.
 
 pub mod arb;
+pub mod contract;
 pub mod inspect;
 pub mod mem;
 pub mod rig;

@@ -1,5 +1,8 @@
 //! The engine's Synchronize on in-memory stores: what users and apps see.
 
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 

@@ -1,6 +1,9 @@
 //! The engine's other operations: offline file operations, Pin / Unpin, DeleteItems,
 //! SuspendRoot, FindItem / EnumItems, and opening a cache.
 
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use csc_core::engine::{DeleteOptions, Engine, EngineConfig, EngineError, EnumOptions, PinOptions};
 use csc_core::events::{EventFilter, HResult};
 use csc_core::win::{

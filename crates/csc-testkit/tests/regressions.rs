@@ -1,6 +1,9 @@
 //! Bugs the simulation found, each kept as a test of the behaviour that was wrong, plus the
 //! seeds that exposed them (replayed through the current scenario generator).
 
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
 use std::cell::Cell;
 use std::rc::Rc;
 

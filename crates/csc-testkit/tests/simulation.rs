@@ -10,9 +10,50 @@
 
 #![allow(clippy::disallowed_methods)]
 
-use std::time::Instant;
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use csc_testkit::sim::{scenario, scenario_traced};
+use csc_testkit::sim::{Report, scenario, scenario_traced};
+
+/// Milliseconds since the first call (the browser's clock on wasm, which has no `Instant`).
+#[cfg(target_arch = "wasm32")]
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn now_ms() -> f64 {
+    use std::sync::OnceLock;
+    use std::time::Instant;
+    static START: OnceLock<Instant> = OnceLock::new();
+    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+}
+
+/// Runs one scenario, turning a panic into a failure report natively; on wasm a panic aborts
+/// the test (there is no unwinding), which fails it just as clearly.
+fn guarded(seed: u64, verbose: bool) -> Result<Report, String> {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::panic::catch_unwind(|| scenario_traced(seed, verbose)).map_err(|panic| {
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default()
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        Ok(scenario_traced(seed, verbose))
+    }
+}
+
+fn say(line: &str) {
+    #[cfg(target_arch = "wasm32")]
+    wasm_bindgen_test::console_log!("{line}");
+    #[cfg(not(target_arch = "wasm32"))]
+    println!("{line}");
+}
 
 fn env_u64(name: &str) -> Option<u64> {
     std::env::var(name).ok().map(|v| {
@@ -23,7 +64,7 @@ fn env_u64(name: &str) -> Option<u64> {
 
 #[test]
 fn seeded_scenarios_with_faults_lose_nothing_and_converge() {
-    let start = Instant::now();
+    let start = now_ms();
     let seeds: Vec<u64> = match env_u64("SIM_SEED") {
         Some(seed) => vec![seed],
         None => (0..env_u64("SIM_SCENARIOS").unwrap_or(1_000)).collect(),
@@ -32,14 +73,9 @@ fn seeded_scenarios_with_faults_lose_nothing_and_converge() {
     let mut failures = Vec::new();
     for &seed in &seeds {
         let verbose = seeds.len() == 1;
-        let report = match std::panic::catch_unwind(|| scenario_traced(seed, verbose)) {
+        let report = match guarded(seed, verbose) {
             Ok(r) => r,
-            Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_default();
+            Err(msg) => {
                 failures.push(format!(
                     "seed {seed}: panicked: {msg}\n  replay: SIM_SEED={seed} cargo test -p csc-testkit --release --test simulation"
                 ));
@@ -63,14 +99,14 @@ fn seeded_scenarios_with_faults_lose_nothing_and_converge() {
         }
     }
     let n = seeds.len();
-    println!(
+    say(&format!(
         "simulation: {syncs} syncs, {crashes} crashes recovered, {:.1} s",
-        start.elapsed().as_secs_f64()
-    );
-    println!(
+        (now_ms() - start) / 1000.0
+    ));
+    say(&format!(
         "simulation: {n} scenarios, {faults} faults injected, {} invariant violations",
         failures.len()
-    );
+    ));
     assert!(
         failures.is_empty(),
         "{} of {n} scenarios broke an invariant:\n{}",

@@ -60,12 +60,16 @@ const STEPS: &[Step] = &[
         action: Action::Simulation,
     },
     Step {
-        name: "csc-core tests on wasm",
-        // Runs in Node through wasm-bindgen-test-runner (.cargo/config.toml).
+        name: "core and engine tests on wasm",
+        // Runs in Node through wasm-bindgen-test-runner (.cargo/config.toml): the core's tests
+        // and the engine's (csc-testkit: behaviour, regressions, contracts, 1,000 simulated
+        // scenarios).
         action: Action::Cargo(&[
             "test",
             "-p",
             "csc-core",
+            "-p",
+            "csc-testkit",
             "--target",
             "wasm32-unknown-unknown",
         ]),
@@ -214,7 +218,7 @@ mod tests {
                 "clippy",
                 "native tests",
                 "simulation",
-                "csc-core tests on wasm",
+                "core and engine tests on wasm",
                 "check-pure",
                 "run command"
             ]
