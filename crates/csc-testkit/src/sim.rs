@@ -643,19 +643,25 @@ impl Scenario {
             let path = p(FILES[rng.up_to(6) as usize]);
             let content = format!("s{seed}-hook{}:{call:?}", counter.get()).into_bytes();
             if rng.up_to(1) == 0 {
-                // Another device edits the server between the listing and our write.
+                // Another device edits or deletes the server copy between the listing and
+                // our write.
                 let snap = remote.snapshot();
-                if let Some((m, c)) = snap.get(&path) {
-                    if m.kind.is_dir() {
-                        return;
-                    }
-                    sup2.borrow_mut().push(c.clone());
-                }
-                if path
-                    .parent()
-                    .is_some_and(|d| snap.get(&d).is_some_and(|(m, _)| !m.kind.is_dir()))
+                if snap.get(&path).is_some_and(|(m, _)| m.kind.is_dir())
+                    || path
+                        .parent()
+                        .is_some_and(|d| snap.get(&d).is_some_and(|(m, _)| !m.kind.is_dir()))
                 {
                     return;
+                }
+                if let Some((_, c)) = snap.get(&path) {
+                    sup2.borrow_mut().push(c.clone());
+                    if rng.up_to(2) == 0 {
+                        if verbose {
+                            println!("[{seed}]   (during the sync) server: delete {path}");
+                        }
+                        remote.remove(&path);
+                        return;
+                    }
                 }
                 if verbose {
                     println!(
