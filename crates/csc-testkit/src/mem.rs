@@ -745,6 +745,18 @@ impl MemRemote {
         st.store_file(path, content, None, 0);
     }
 
+    /// Creates a link (a `.lnk`-like item) to `target`.
+    pub fn put_link(&self, path: &ItemPath, target: &ItemPath) {
+        let mut st = self.state.borrow_mut();
+        st.ensure_dirs(path);
+        let (v, t) = (st.version(), st.tick());
+        st.items.insert(
+            path.clone(),
+            (Meta::link(v.as_str(), target.clone(), t), Vec::new()),
+        );
+        st.log(path);
+    }
+
     /// Creates a folder (and missing parents).
     pub fn put_dir(&self, path: &ItemPath) {
         let mut st = self.state.borrow_mut();

@@ -150,6 +150,29 @@ fn pinning_without_fill_leaves_the_file_sparse_until_a_fill() {
 }
 
 #[test]
+fn pinning_a_link_with_pinlinktargets_pins_and_fills_its_target_file() {
+    let rig = Rig::new();
+    rig.remote.put_file(&p("other/t.txt"), b"target");
+    rig.remote.put_link(&p("docs/t.lnk"), &p("other/t.txt"));
+    rig.refresh();
+    let opts = PinOptions {
+        deep: false,
+        flags: PinControlFlags::FORUSER | PinControlFlags::PINLINKTARGETS | PinControlFlags::FILL,
+    };
+    run(rig.engine.pin(&[p("docs/t.lnk")], opts, &mut ())).unwrap();
+    assert_eq!(pins(&rig, "docs/t.lnk"), PinSources::USER);
+    assert_eq!(pins(&rig, "other/t.txt"), PinSources::USER);
+    assert_eq!(rig.local.contents()[&p("other/t.txt")], b"target");
+    // Without the flag, only the link.
+    let rig = Rig::new();
+    rig.remote.put_file(&p("other/t.txt"), b"target");
+    rig.remote.put_link(&p("docs/t.lnk"), &p("other/t.txt"));
+    rig.refresh();
+    run(rig.engine.pin(&[p("docs/t.lnk")], user(false), &mut ())).unwrap();
+    assert!(!rig.local.items().contains_key(&p("other/t.txt")));
+}
+
+#[test]
 fn pinning_a_path_the_server_does_not_have_fails_with_file_not_found() {
     let rig = docs();
     let hr = run(rig

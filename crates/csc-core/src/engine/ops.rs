@@ -445,6 +445,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             let _ = run.refresh_listing().await;
         }
         let mut overall = HResult::S_OK;
+        let mut to_fill = paths.to_vec();
         for path in paths {
             if progress.query_abort() {
                 progress.end(HResult::CANCELLED);
@@ -454,8 +455,12 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 progress.end(HResult::CANCELLED);
                 return Err(EngineError::Cancelled);
             }
-            let hr = match self.pin_one(path, opts.deep, sources).await {
-                Ok(()) => HResult::S_OK,
+            let links = opts.flags.contains(PinControlFlags::PINLINKTARGETS);
+            let hr = match self.pin_one(path, opts.deep, sources, links).await {
+                Ok(targets) => {
+                    to_fill.extend(targets);
+                    HResult::S_OK
+                }
                 Err(e) => e.hresult(),
             };
             if !hr.is_ok() {
@@ -470,11 +475,8 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         if opts.flags.contains(PinControlFlags::FILL) {
             fill |= SyncControlFlags::FILLSPARSE;
         }
-        if opts.flags.contains(PinControlFlags::PINLINKTARGETS) {
-            fill |= SyncControlFlags::PINLINKTARGETS;
-        }
         if !fill.is_empty() {
-            let sync = SyncOptions::new(paths.to_vec(), SyncControl::new(fill));
+            let sync = SyncOptions::new(to_fill, SyncControl::new(fill));
             let mut run = Run::new(self, &sync).await?;
             if let Err(e) = run.fill().await {
                 overall = e.hresult();
@@ -494,7 +496,8 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         path: &ItemPath,
         deep: bool,
         sources: PinSources,
-    ) -> Result<(), EngineError> {
+        link_targets: bool,
+    ) -> Result<Vec<ItemPath>, EngineError> {
         let listing: BTreeMap<ItemPath, Meta> = self
             .local
             .load()
@@ -503,40 +506,14 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             .into_iter()
             .map(|e| (e.path, e.meta))
             .collect();
+        let mut pinned_targets = Vec::new();
         self.update_local(|items| {
             let mut change = LocalChange::default();
             let mut known: BTreeMap<ItemPath, (CacheEntry, Expect)> = BTreeMap::new();
-            // Missing ancestors become sparse folders, so the item has a place in the cache.
-            if !items.contains_key(path) {
-                let Some(meta) = listing.get(path) else {
-                    return Err(EngineError::NotFound(path.clone()));
-                };
-                let mut ancestors = Vec::new();
-                let mut p = path.parent();
-                while let Some(a) = p {
-                    if a.is_root() || items.contains_key(&a) {
-                        break;
-                    }
-                    p = a.parent();
-                    ancestors.push(a);
-                }
-                for a in ancestors.into_iter().rev() {
-                    let m = listing
-                        .get(&a)
-                        .ok_or_else(|| EngineError::NotFound(a.clone()))?;
-                    known.insert(a.clone(), (sparse_entry(&a, m, Pins::NONE), Expect::Absent));
-                }
-                known.insert(
-                    path.clone(),
-                    (sparse_entry(path, meta, Pins::NONE), Expect::Absent),
-                );
+            if items.get(path).is_some_and(|s| s.entry.local.is_deleted()) {
+                return Err(EngineError::NotFound(path.clone()));
             }
-            if let Some(s) = items.get(path) {
-                if s.entry.local.is_deleted() {
-                    return Err(EngineError::NotFound(path.clone()));
-                }
-                known.insert(path.clone(), (s.entry.clone(), Expect::Rev(s.rev)));
-            }
+            bring(items, &listing, path, &mut known)?;
             if deep {
                 for s in subtree(items, path).into_iter().skip(1) {
                     if !s.entry.local.is_deleted() {
@@ -552,7 +529,29 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                     }
                 }
             }
-            let deep_or_self = |p: &ItemPath| deep || p == path;
+            // PINLINKTARGETS: a pinned link pins its target too, when that is a file.
+            let mut targets = Vec::new();
+            if link_targets {
+                for (p, (e, _)) in &known {
+                    if (deep || p == path)
+                        && let Some(target) = e.local_view().link_target
+                    {
+                        let is_file = match (items.get(target), listing.get(target)) {
+                            (Some(s), _) => s.entry.exists_locally() && !s.entry.kind().is_dir(),
+                            (None, Some(m)) => !m.kind.is_dir(),
+                            (None, None) => false,
+                        };
+                        if is_file {
+                            targets.push(target.clone());
+                        }
+                    }
+                }
+                for t in &targets {
+                    bring(items, &listing, t, &mut known)?;
+                }
+            }
+            pinned_targets.clone_from(&targets);
+            let deep_or_self = |p: &ItemPath| deep || p == path || targets.contains(p);
             for (p, (mut e, expect)) in known {
                 let added = expect == Expect::Absent;
                 let was_pinned = e.pins.is_pinned();
@@ -580,7 +579,8 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             }
             Ok(change)
         })
-        .await
+        .await?;
+        Ok(pinned_targets)
     }
 
     /// IOfflineFilesCache::Unpin: removes the pin sources of `opts.flags` (the user's, by
@@ -1070,6 +1070,44 @@ fn inherit_pins(items: &BTreeMap<ItemPath, StoredItem>, path: &ItemPath) -> Pins
         .and_then(|p| items.get(&p))
         .map(|s| Pins::inheriting(s.entry.pins.inherit))
         .unwrap_or(Pins::NONE)
+}
+
+/// Adds `path` to `known`: as cached (with its revision), or, when only the listing has it, as a
+/// sparse copy with sparse folders for its missing ancestors, so it has a place in the cache.
+fn bring(
+    items: &BTreeMap<ItemPath, StoredItem>,
+    listing: &BTreeMap<ItemPath, Meta>,
+    path: &ItemPath,
+    known: &mut BTreeMap<ItemPath, (CacheEntry, Expect)>,
+) -> Result<(), EngineError> {
+    if let Some(s) = items.get(path) {
+        known
+            .entry(path.clone())
+            .or_insert_with(|| (s.entry.clone(), Expect::Rev(s.rev)));
+        return Ok(());
+    }
+    let meta = listing
+        .get(path)
+        .ok_or_else(|| EngineError::NotFound(path.clone()))?;
+    let mut ancestors = Vec::new();
+    let mut p = path.parent();
+    while let Some(a) = p {
+        if a.is_root() || items.contains_key(&a) || known.contains_key(&a) {
+            break;
+        }
+        p = a.parent();
+        ancestors.push(a);
+    }
+    for a in ancestors.into_iter().rev() {
+        let m = listing
+            .get(&a)
+            .ok_or_else(|| EngineError::NotFound(a.clone()))?;
+        known.insert(a.clone(), (sparse_entry(&a, m, Pins::NONE), Expect::Absent));
+    }
+    known
+        .entry(path.clone())
+        .or_insert_with(|| (sparse_entry(path, meta, Pins::NONE), Expect::Absent));
+    Ok(())
 }
 
 fn sparse_entry(path: &ItemPath, meta: &Meta, pins: Pins) -> CacheEntry {
