@@ -1,7 +1,8 @@
-//! A walk through the sync core on a small share: offline edits on this device, edits on the
-//! server from another device, then `Synchronize` — the classification of every changed item
-//! (with its Windows OFFLINEFILES_SYNC_STATE), the plan, the conflict store, and a second sync
-//! resolving the conflict.
+//! A walk through the sync engine on a small share (in-memory cache and server): offline edits
+//! on this device, edits on the server from another device, then `Synchronize` — the plan with
+//! every item's Windows OFFLINEFILES_SYNC_STATE, the progress callbacks and events as the engine
+//! carries it out, the conflict store, and a second sync whose conflict handler resolves the
+//! conflict.
 //!
 //! Run: `cargo xtask run` (or `cargo run -p csc-testkit --example demo -- [options]`).
 //!
@@ -13,9 +14,15 @@
 
 use std::process::ExitCode;
 
-use csc_core::win::{ConflictResolve, SyncControl};
-use csc_core::{Action, ConflictChange, HandlerAnswer, Outcome, Plan};
-use csc_testkit::World;
+use csc_core::engine::{
+    ConflictHandler, ConflictInfo, PinOptions, SyncErrorInfo, SyncOptions, SyncProgress,
+};
+use csc_core::events::{Event, EventFilter, HResult};
+use csc_core::win::{ConflictResolve, OpResponse, PinControlFlags, SyncControl};
+use csc_core::{Action, HandlerAnswer, ItemPath, Outcome, Plan};
+use csc_testkit::mem::run as block;
+use csc_testkit::p;
+use csc_testkit::rig::Rig;
 
 fn main() -> ExitCode {
     // The first argument is the program's name.
@@ -62,32 +69,51 @@ fn run(args: Vec<String>) -> Result<(), String> {
         }
     }
     let control = SyncControl::from_windows(control).map_err(|e| e.to_string())?;
+    if resolve.is_sentinel() {
+        return Err(ConflictResolve::NumCodes.name().to_owned()
+            + " (8) is a sentinel, not a resolution: give 0 to 7");
+    }
 
-    let mut w = World::default();
-    w.synced_dir("docs")
-        .synced_file("docs/report.txt", "Q3 report, draft 1")
-        .synced_file("docs/budget.csv", "rent,1200")
-        .synced_file("docs/old-notes.txt", "to be deleted")
-        .synced_dir("photos")
-        .synced_file("photos/cat.jpg", "a cat");
-    w.make_sparse("photos/cat.jpg");
-
+    let rig = Rig::new();
+    let server = &rig.remote;
+    server.put_file(&p("docs/report.txt"), b"Q3 report, draft 1");
+    server.put_file(&p("docs/budget.csv"), b"rent,1200");
+    server.put_file(&p("docs/old-notes.txt"), b"to be deleted");
+    server.put_file(&p("photos/cat.jpg"), b"a cat");
+    rig.pin_deep(&p("docs"));
+    rig.refresh();
+    let names_only = PinOptions {
+        deep: false,
+        flags: PinControlFlags::FORUSER,
+    };
+    block(rig.engine.pin(&[p("photos/cat.jpg")], names_only, &mut ()))
+        .map_err(|e| e.to_string())?;
     println!(
-        "A share at {} with a pinned folder docs/.",
-        w.share.share.url
+        "A share at {}: docs/ pinned and cached in full, photos/cat.jpg pinned but not yet filled.",
+        rig.engine.share().state.share.url
     );
+
     println!(
         "Offline on this device: edit docs/report.txt, create docs/ideas.txt, delete docs/old-notes.txt."
     );
-    w.local_write("docs/report.txt", "Q3 report, draft 2 (offline)")
-        .local_write("docs/ideas.txt", "sync engine in Rust")
-        .local_delete("docs/old-notes.txt");
+    let e = &rig.engine;
+    let fail = |e: csc_core::engine::EngineError| e.to_string();
+    block(e.transition_offline()).map_err(fail)?;
+    block(e.write_file(&p("docs/report.txt"), b"Q3 report, draft 2 (offline)")).map_err(fail)?;
+    block(e.write_file(&p("docs/ideas.txt"), b"sync engine in Rust")).map_err(fail)?;
+    block(e.delete(&p("docs/old-notes.txt"))).map_err(fail)?;
     println!(
         "On the server, from another device: edit docs/report.txt and docs/budget.csv, add docs/minutes.txt."
     );
-    w.remote_write("docs/report.txt", "Q3 report, draft 2 (colleague)")
-        .remote_write("docs/budget.csv", "rent,1250")
-        .remote_write("docs/minutes.txt", "meeting minutes");
+    server.put_file(&p("docs/report.txt"), b"Q3 report, draft 2 (colleague)");
+    server.put_file(&p("docs/budget.csv"), b"rent,1250");
+    server.put_file(&p("docs/minutes.txt"), b"meeting minutes");
+    println!("Back online.");
+    block(e.transition_online()).map_err(fail)?;
+    let events = e
+        .subscribe(EventFilter::default(), 256)
+        .map_err(|e| e.to_string())?;
+    let _ = std::iter::from_fn(|| e.poll_event(events)).count();
 
     let names: Vec<&str> = control.flags.windows_names().collect();
     println!(
@@ -96,39 +122,60 @@ fn run(args: Vec<String>) -> Result<(), String> {
         names.join(" | "),
         control.policy.name()
     );
-    let mut req = w.request(control);
-    let plan = w.plan(&req).map_err(|e| e.to_string())?;
-    show(&w, &plan);
-    w.apply(&plan);
+    let plan = block(e.preview(&[ItemPath::root()], control)).map_err(fail)?;
+    show(&plan);
+    let opts = SyncOptions::new(vec![ItemPath::root()], control);
+    let summary = block(e.synchronize(&opts, &mut (), &mut Printer)).map_err(fail)?;
+    println!(
+        "  result 0x{:08X}: {} items, {} failed, {} conflicts left for the user",
+        summary.result.0, summary.items, summary.failed, summary.conflicts
+    );
+    print_events(&rig, events);
+    for r in rig.local.conflicts() {
+        println!(
+            "  conflict store: {} ({} {:?}), detected at {} ms",
+            r.path,
+            u32::from(r.state),
+            r.state,
+            r.detected.0
+        );
+    }
 
-    let Some(conflict) = plan
-        .items
-        .iter()
-        .find(|i| i.outcome == Outcome::Logged)
-        .map(|i| i.path.clone())
-    else {
+    let Some(conflict) = rig.local.conflicts().first().map(|r| r.path.clone()) else {
         println!("\nNo conflict was left for the user.");
-        return Ok(());
+        return finish(&rig, control);
     };
     println!(
         "\nSecond Synchronize: a conflict handler answers {} ({}) for {conflict}.",
         u32::from(resolve),
         resolve.name()
     );
-    req.answers.insert(conflict, HandlerAnswer::new(resolve));
-    req.now = w.now;
-    let plan = w.plan(&req).map_err(|e| e.to_string())?;
-    show(&w, &plan);
-    w.apply(&plan);
+    let mut handler = Answer(resolve);
+    block(e.synchronize(&opts, &mut handler, &mut Printer)).map_err(fail)?;
+    print_events(&rig, events);
+    finish(&rig, control)
+}
 
-    println!("\nAfter both syncs:");
-    for (path, hash) in w.remote_contents() {
-        println!("  server  {path:<34} {:?}", w.label(hash));
+/// Prints both sides and checks that one more sync has nothing to do.
+fn finish(rig: &Rig, control: SyncControl) -> Result<(), String> {
+    // A kept-both copy made in the cache goes to the server on the next sync.
+    let opts = SyncOptions::new(vec![ItemPath::root()], control);
+    block(rig.engine.synchronize(&opts, &mut (), &mut ())).map_err(|e| e.to_string())?;
+    println!("\nAfter the syncs:");
+    for (path, content) in rig.remote.contents() {
+        println!(
+            "  server  {path:<34} {:?}",
+            String::from_utf8_lossy(&content)
+        );
     }
-    for (path, hash) in w.local_contents() {
-        println!("  cache   {path:<34} {:?}", w.label(hash));
+    for (path, content) in rig.local.contents() {
+        println!(
+            "  cache   {path:<34} {:?}",
+            String::from_utf8_lossy(&content)
+        );
     }
-    let third = w.plan(&req).map_err(|e| e.to_string())?;
+    let third =
+        block(rig.engine.preview(&[ItemPath::root()], control)).map_err(|e| e.to_string())?;
     println!(
         "  A third sync would change {}.",
         if third.is_noop() {
@@ -140,7 +187,48 @@ fn run(args: Vec<String>) -> Result<(), String> {
     Ok(())
 }
 
-fn show(w: &World, plan: &Plan) {
+/// Answers every conflict the same way.
+struct Answer(ConflictResolve);
+
+impl ConflictHandler for Answer {
+    async fn resolve(&mut self, _c: &ConflictInfo) -> HandlerAnswer {
+        HandlerAnswer::new(self.0)
+    }
+}
+
+/// Prints the progress callbacks.
+struct Printer;
+
+impl SyncProgress for Printer {
+    fn item_result(
+        &mut self,
+        path: &ItemPath,
+        result: HResult,
+        error: Option<&SyncErrorInfo>,
+    ) -> OpResponse {
+        let why = error.map_or(String::new(), |i| format!(": {}", i.description));
+        println!("  progress  {path:<26} 0x{:08X}{why}", result.0);
+        OpResponse::Continue
+    }
+}
+
+fn print_events(rig: &Rig, id: csc_core::events::SubscriberId) {
+    let mut seen = Vec::new();
+    while let Some(event) = rig.engine.poll_event(id) {
+        seen.push(match &event {
+            Event::SyncFileResult { .. } | Event::SyncBegin { .. } | Event::SyncEnd { .. } => {
+                format!("{:?}", event.id())
+            }
+            other => match other.item() {
+                Some(item) => format!("{:?}({})", other.id(), item.path),
+                None => format!("{:?}", other.id()),
+            },
+        });
+    }
+    println!("  events    {}", seen.join(", "));
+}
+
+fn show(plan: &Plan) {
     println!(
         "  {:<26} {:<52} {:<14} steps",
         "item", "OFFLINEFILES_SYNC_STATE", "outcome"
@@ -169,19 +257,6 @@ fn show(w: &World, plan: &Plan) {
             item.path.as_str(),
             steps.join(", ")
         );
-    }
-    for change in &plan.conflicts {
-        match change {
-            ConflictChange::Added(r) => println!(
-                "  conflict store: added {} ({:?}, local {:?} vs server {:?})",
-                r.path,
-                r.state,
-                w.label(w.cache.get(&r.path).and_then(|e| e.local_view().hash)),
-                w.label(w.remote.get(&r.path).and_then(|m| m.hash)),
-            ),
-            ConflictChange::Updated(r) => println!("  conflict store: updated {}", r.path),
-            ConflictChange::Removed(path) => println!("  conflict store: removed {path}"),
-        }
     }
 }
 

@@ -131,6 +131,11 @@ pub enum EngineError {
     /// An item does not exist.
     #[error("{0} is not in the cache")]
     NotFound(ItemPath),
+    /// The cache kept changing under a local operation (a sync committing at the same time).
+    #[error(
+        "the cache kept changing while this was being done ({0}); nothing was changed: try again"
+    )]
+    Changed(String),
 }
 
 impl EngineError {
@@ -146,6 +151,7 @@ impl EngineError {
             EngineError::Cache(_) | EngineError::Corrupt(_) => HResult::E_FAIL,
             EngineError::WrongShare { .. } | EngineError::BadPath { .. } => HResult::INVALID_ARG,
             EngineError::NotFound(_) => HResult::FILE_NOT_FOUND,
+            EngineError::Changed(_) => HResult::RETRY,
         }
     }
 
@@ -163,6 +169,7 @@ impl EngineError {
             EngineError::WrongShare { .. } => "WrongShare",
             EngineError::BadPath { .. } => "BadPath",
             EngineError::NotFound(_) => "NotFound",
+            EngineError::Changed(_) => "CacheChanged",
         }
     }
 }

@@ -1020,10 +1020,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 Err(CommitError::Store(e)) => return Err(EngineError::Cache(e)),
             }
         }
-        Err(EngineError::Corrupt(format!(
-            "the cache kept changing under a local operation: {}",
-            last.unwrap_or_default()
-        )))
+        Err(EngineError::Changed(last.unwrap_or_default()))
     }
 }
 

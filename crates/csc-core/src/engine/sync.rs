@@ -281,8 +281,10 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         let result = if driver.sink.begin() {
             Err(EngineError::Cancelled)
         } else {
-            let mut run = Run::new(self, opts).await?;
-            run.sync(handler, &mut driver).await
+            match Run::new(self, opts).await {
+                Ok(mut run) => run.sync(handler, &mut driver).await,
+                Err(e) => Err(e),
+            }
         };
         driver.flush();
         let hr = match &result {
@@ -1604,31 +1606,26 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             .map_err(xfer_step)?;
         meta.hash = Some(hash);
         let current = self.items.get(path);
+        let item = self.engine.item_ref(path);
+        let item_type = ItemType::File;
         let events = match current {
-            Some(s) if s.entry.exists_locally() && !s.entry.kind().is_dir() => {
-                let mut ev = vec![Event::ItemModified {
-                    item: self.engine.item_ref(path),
-                    item_type: ItemType::File,
+            // New content for a file the cache held in full.
+            Some(s) if s.entry.local.presence == Presence::Full && !s.entry.kind().is_dir() => {
+                vec![Event::ItemModified {
+                    item,
+                    item_type,
                     data: true,
                     attributes: false,
-                }];
-                if s.entry.local.presence == Presence::Sparse {
-                    ev.push(Event::ItemAvailableOffline {
-                        item: self.engine.item_ref(path),
-                        item_type: ItemType::File,
-                    });
-                }
-                ev
+                }]
             }
-            _ => vec![
+            // A sparse copy, a name or a tombstone becomes usable offline.
+            Some(_) => vec![Event::ItemAvailableOffline { item, item_type }],
+            None => vec![
                 Event::ItemAddedToCache {
-                    item: self.engine.item_ref(path),
-                    item_type: ItemType::File,
+                    item: item.clone(),
+                    item_type,
                 },
-                Event::ItemAvailableOffline {
-                    item: self.engine.item_ref(path),
-                    item_type: ItemType::File,
-                },
+                Event::ItemAvailableOffline { item, item_type },
             ],
         };
         self.listing.insert(path.clone(), meta.clone());
