@@ -692,3 +692,19 @@ fn a_second_sync_while_one_runs_is_refused_as_busy() {
         EngineError::Busy
     );
 }
+
+#[test]
+fn a_subscriber_that_does_not_keep_up_gets_data_lost_instead_of_unbounded_memory() {
+    let rig = docs();
+    let slow = rig.engine.subscribe(EventFilter::default(), 3).unwrap();
+    for name in ["c", "d", "e", "f"] {
+        rig.remote
+            .put_file(&p(&format!("docs/{name}.txt")), name.as_bytes());
+    }
+    rig.sync(two_way()).unwrap();
+    let got: Vec<EventId> = std::iter::from_fn(|| rig.engine.poll_event(slow))
+        .map(|e| e.id())
+        .collect();
+    assert!(got.len() <= 4, "{got:?}");
+    assert!(got.contains(&EventId::DataLost), "{got:?}");
+}

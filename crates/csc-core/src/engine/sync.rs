@@ -1336,10 +1336,17 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     moved_from: None,
                     expect: Expect::Rev(s.rev),
                 });
-                let events = vec![Event::ItemAddedToCache {
-                    item: self.engine.item_ref(to),
-                    item_type: ItemType::File,
-                }];
+                // The path stays a name until the next step fills it from the server.
+                let events = vec![
+                    Event::ItemAddedToCache {
+                        item: self.engine.item_ref(to),
+                        item_type: ItemType::File,
+                    },
+                    Event::ItemNotAvailableOffline {
+                        item: self.engine.item_ref(from),
+                        item_type: ItemType::File,
+                    },
+                ];
                 let revs = self
                     .engine
                     .commit(batch, events)
