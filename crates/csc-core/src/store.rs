@@ -17,7 +17,8 @@
 //!   or remove a directory that still holds items, fails with [`CommitError::Conflict`].
 //! - **Content in chunks.** File content lives in blobs of numbered chunks. A download or a
 //!   local write stages its chunks in a new blob first; the blob becomes visible only when a
-//!   batch makes an item refer to it. A crash leaves at most unreferenced blobs, which
+//!   batch makes an item refer to it (as its content, or as the staged part of an
+//!   interrupted download). A crash leaves at most unreferenced blobs, which
 //!   [`crate::engine::Engine::open`] deletes.
 //! - **Server preconditions.** [`RemoteStore`] writes, deletes and moves carry the version they
 //!   expect (If-Match) or demand that nothing exists (If-None-Match: *); a server that finds
@@ -52,6 +53,21 @@ pub struct StoredItem {
     /// A rename made through the cache API not yet carried to the server: the path the item
     /// had. The next sync turns it into one server MOVE.
     pub moved_from: Option<ItemPath>,
+    /// A download of the item interrupted part way: it resumes from there while the server
+    /// copy keeps that version.
+    pub partial: Option<Partial>,
+}
+
+/// The first `bytes` bytes of server version `version` of an item, staged in `blob` (whole
+/// chunks): what an interrupted download already has.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partial {
+    /// The staged content.
+    pub blob: BlobId,
+    /// The server version being downloaded.
+    pub version: crate::model::Version,
+    /// How many bytes are staged.
+    pub bytes: u64,
 }
 
 /// What an item write expects to find.
@@ -107,7 +123,8 @@ pub struct LoggedEvent {
 /// One write of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Write {
-    /// Create or replace an item. The store gives it a new revision.
+    /// Create or replace an item (with no partial download). The store gives it a new
+    /// revision.
     PutItem {
         /// The item.
         entry: CacheEntry,
@@ -117,6 +134,16 @@ pub enum Write {
         moved_from: Option<ItemPath>,
         /// What must be there now.
         expect: Expect,
+    },
+    /// Record (or, with `None`, clear) an item's partial download, if the item is still at
+    /// `rev`. Its revision does not change: this is the engine's bookkeeping, not an edit.
+    SetPartial {
+        /// The item.
+        path: ItemPath,
+        /// The revision it must have.
+        rev: Rev,
+        /// The staged part.
+        partial: Option<Partial>,
     },
     /// Remove an item.
     DeleteItem {

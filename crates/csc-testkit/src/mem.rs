@@ -347,7 +347,8 @@ impl MemLocal {
                 .map(|(i, c)| (i as u32, c.to_vec()))
                 .collect(),
         );
-        if let Some(old) = s.blob {
+        // Like a PutItem: the old content and any partial download go.
+        for old in s.blob.into_iter().chain(s.partial.take().map(|p| p.blob)) {
             st.blobs.remove(&old);
         }
         let original = s.entry.original.clone();
@@ -405,9 +406,19 @@ fn apply_write(
                     rev,
                     blob,
                     moved_from,
+                    partial: None,
                 },
             );
         }
+        Write::SetPartial { path, rev, partial } => match st.items.get_mut(&path) {
+            Some(s) if s.rev == rev => s.partial = partial,
+            other => {
+                return Err(CommitError::Conflict(format!(
+                    "{path} was expected at revision {rev} but is at {:?}",
+                    other.map(|s| s.rev)
+                )));
+            }
+        },
         Write::DeleteItem { path, rev } => match st.items.get(&path) {
             Some(s) if s.rev == rev => {
                 st.items.remove(&path);
@@ -569,7 +580,12 @@ impl LocalStore for MemLocal {
         // Checked once the whole batch applied: a batch that fails its expectations is
         // refused (a conflict) whatever blobs it names.
         for item in next.items.values() {
-            if let Some(b) = item.blob {
+            for b in item
+                .blob
+                .iter()
+                .chain(item.partial.as_ref().map(|p| &p.blob))
+            {
+                let b = *b;
                 assert!(
                     st.blobs.contains_key(&b),
                     "engine bug: {} refers to blob {b:?}, which does not exist",
@@ -579,7 +595,10 @@ impl LocalStore for MemLocal {
         }
         for b in dropped {
             assert!(
-                !next.items.values().any(|s| s.blob == Some(b)),
+                !next
+                    .items
+                    .values()
+                    .any(|s| s.blob == Some(b) || s.partial.as_ref().is_some_and(|p| p.blob == b)),
                 "engine bug: blob {b:?} dropped while an item still refers to it"
             );
             st.blobs.remove(&b);
@@ -1013,7 +1032,11 @@ impl RemoteStore for MemRemote {
         if self.faults.check(Call::RemoteRead).await == Verdict::Transient {
             return Err(transient("download timed out"));
         }
-        self.state.borrow_mut().requests.push(format!("GET {path}"));
+        let what = match &range {
+            Some(r) => format!("GET {path} bytes={}-", r.start),
+            None => format!("GET {path}"),
+        };
+        self.state.borrow_mut().requests.push(what);
         let st = self.state.borrow();
         let (meta, content) = st
             .items

@@ -195,7 +195,9 @@ pub fn scenario_traced(seed: u64, verbose: bool) -> Report {
             cap_ms: 2_000,
             max_attempts: 3,
         },
+        // Small chunks and a checkpoint after each: interrupted downloads resume often.
         chunk_size: 8,
+        checkpoint_chunks: 1,
         ..EngineConfig::default()
     };
     let mut s = Scenario {

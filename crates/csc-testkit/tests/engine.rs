@@ -708,3 +708,119 @@ fn a_subscriber_that_does_not_keep_up_gets_data_lost_instead_of_unbounded_memory
     assert!(got.len() <= 4, "{got:?}");
     assert!(got.contains(&EventId::DataLost), "{got:?}");
 }
+
+// ----- large files ---------------------------------------------------------------------------
+
+/// A rig with small chunks and checkpoints, no retries, and a 100-byte file cached in full
+/// whose server copy then changed: the next sync downloads it in 5-byte reads.
+fn big_file() -> Rig {
+    let rig = Rig::with_config(EngineConfig {
+        chunk_size: 8,
+        checkpoint_chunks: 2,
+        backoff: Backoff {
+            max_attempts: 1,
+            ..Backoff::default()
+        },
+        ..EngineConfig::default()
+    });
+    rig.remote.put_file(&p("docs/big.bin"), &[b'a'; 100]);
+    rig.pin_deep(&p("docs"));
+    let content: Vec<u8> = (0..100u8).collect();
+    rig.remote.put_file(&p("docs/big.bin"), &content);
+    rig.remote.take_requests();
+    rig
+}
+
+/// Fails the download after `reads` reads (the GET and its body chunks).
+fn cut_after(rig: &Rig, reads: u32) {
+    let faults = rig.faults.clone();
+    let seen = Rc::new(Cell::new(0));
+    rig.faults.configure(1, 0, 0, 1000);
+    rig.faults.set_hook(Box::new(move |call| {
+        if call == Call::RemoteRead {
+            seen.set(seen.get() + 1);
+            if seen.get() == reads {
+                faults.fail_next_remote(1);
+            }
+        }
+    }));
+    rig.faults.enable(true);
+}
+
+#[test]
+fn an_interrupted_download_resumes_where_it_stopped() {
+    let rig = big_file();
+    cut_after(&rig, 10);
+    let summary = rig.sync(two_way()).unwrap();
+    rig.faults.enable(false);
+    assert_eq!(summary.failed, 1);
+    // 9 body reads of 5 bytes: 5 chunks of 8 staged, checkpoints at 2 and 4 chunks.
+    let partial = rig.local.items()[&p("docs/big.bin")]
+        .partial
+        .clone()
+        .unwrap();
+    assert_eq!(partial.bytes, 32);
+    assert_eq!(
+        local(&rig, "docs/big.bin").unwrap(),
+        [b'a'; 100],
+        "the old copy stays"
+    );
+    rig.remote.take_requests();
+    rig.sync(two_way()).unwrap();
+    let requests = rig.remote.take_requests();
+    assert!(
+        requests.contains(&"GET docs/big.bin bytes=32-".to_owned()),
+        "{requests:?}"
+    );
+    let content: Vec<u8> = (0..100u8).collect();
+    assert_eq!(local(&rig, "docs/big.bin").unwrap(), content);
+    assert!(rig.local.items()[&p("docs/big.bin")].partial.is_none());
+    assert_eq!(rig.local.blob_count(), rig.local.contents().len());
+}
+
+#[test]
+fn a_partial_download_of_a_version_that_is_gone_starts_over() {
+    let rig = big_file();
+    cut_after(&rig, 10);
+    rig.sync(two_way()).unwrap();
+    rig.faults.enable(false);
+    rig.remote.put_file(&p("docs/big.bin"), b"a third version");
+    rig.remote.take_requests();
+    rig.sync(two_way()).unwrap();
+    let requests = rig.remote.take_requests();
+    assert!(
+        requests.contains(&"GET docs/big.bin".to_owned()),
+        "{requests:?}"
+    );
+    assert_eq!(local(&rig, "docs/big.bin").unwrap(), b"a third version");
+    assert_eq!(rig.local.blob_count(), rig.local.contents().len());
+}
+
+#[test]
+fn a_download_cut_by_a_crash_resumes_after_the_restart() {
+    let mut rig = big_file();
+    let probe = big_file();
+    let start = probe.faults.calls();
+    probe.sync(two_way()).unwrap();
+    let total = probe.faults.calls() - start;
+    // Crash two thirds of the way through the sync's store calls (well into the download).
+    rig.faults.crash_after(Some(total * 2 / 3));
+    let opts = SyncOptions::new(all(), two_way());
+    assert!(block_on(rig.engine.synchronize(&opts, &mut (), &mut ())).is_none());
+    rig.restart().unwrap();
+    let staged = rig.local.items()[&p("docs/big.bin")]
+        .partial
+        .clone()
+        .map_or(0, |p| p.bytes);
+    assert!(staged > 0, "a checkpoint was committed before the crash");
+    rig.remote.take_requests();
+    rig.sync(two_way()).unwrap();
+    let requests = rig.remote.take_requests();
+    assert!(
+        requests.contains(&format!("GET docs/big.bin bytes={staged}-")),
+        "{requests:?}"
+    );
+    let content: Vec<u8> = (0..100u8).collect();
+    assert_eq!(local(&rig, "docs/big.bin").unwrap(), content);
+    assert_eq!(rig.local.blob_count(), rig.local.contents().len());
+}

@@ -67,6 +67,9 @@ pub struct EngineConfig {
     pub progress_batch: usize,
     /// The number of events the cache's event log keeps.
     pub event_log_capacity: usize,
+    /// A download records how far it got every this many chunks, so an interrupted download
+    /// (a network failure, a closed tab) resumes from there instead of starting over.
+    pub checkpoint_chunks: u32,
 }
 
 impl Default for EngineConfig {
@@ -80,6 +83,7 @@ impl Default for EngineConfig {
             max_transient_streak: 3,
             progress_batch: 32,
             event_log_capacity: 1000,
+            checkpoint_chunks: 8,
         }
     }
 }
@@ -238,8 +242,11 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         CacheTree::new(snapshot.items.iter().map(|s| s.entry.clone()).collect())
             .map_err(|e| EngineError::Corrupt(e.to_string()))?;
         // Blobs no item refers to were staged by a download or write that never committed.
-        let referenced: std::collections::HashSet<_> =
-            snapshot.items.iter().filter_map(|s| s.blob).collect();
+        let referenced: std::collections::HashSet<_> = snapshot
+            .items
+            .iter()
+            .flat_map(|s| s.blob.into_iter().chain(s.partial.as_ref().map(|p| p.blob)))
+            .collect();
         let mut gc = Batch::new();
         for blob in local.blobs().await? {
             if !referenced.contains(&blob) {

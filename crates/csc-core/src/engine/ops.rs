@@ -10,7 +10,7 @@ use crate::model::{
 };
 use crate::path::ItemPath;
 use crate::store::{
-    Batch, CommitError, Expect, LocalStore, RemoteStore, Runtime, StoredItem, Write,
+    Batch, BlobId, CommitError, Expect, LocalStore, RemoteStore, Runtime, StoredItem, Write,
 };
 use crate::win::{
     ConnectState, DeleteFlags, EnumFlags, ItemFilterFlags, ItemType, OfflineReason, OpResponse,
@@ -19,7 +19,7 @@ use crate::win::{
 
 use super::content::{read_blob, stage_bytes};
 use super::progress::{SimpleProgress, SyncProgress};
-use super::sync::{Run, SyncOptions};
+use super::sync::{Run, SyncOptions, owned_blobs};
 use super::{Engine, EngineError, commit_to_engine};
 
 /// How often a local operation re-reads and tries again when the cache changed under it (a
@@ -986,6 +986,10 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 .collect();
             let change = f(&items)?;
             let mut batch = Batch::new();
+            // Blobs the written items held (content, partial downloads) that no item of the
+            // change keeps are dropped with it.
+            let kept: Vec<BlobId> = change.puts.iter().filter_map(|(_, b, _, _)| *b).collect();
+            let mut dropped: Vec<BlobId> = Vec::new();
             for (entry, blob, moved_from, expect) in &change.puts {
                 batch.push(Write::PutItem {
                     entry: entry.clone(),
@@ -993,14 +997,8 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                     moved_from: moved_from.clone(),
                     expect: *expect,
                 });
-                if let Some(old) = items.get(&entry.path).and_then(|s| s.blob)
-                    && Some(old) != *blob
-                    && !change
-                        .puts
-                        .iter()
-                        .any(|(e, b, _, _)| e.path != entry.path && *b == Some(old))
-                {
-                    batch.push(Write::DropBlob(old));
+                if let Some(s) = items.get(&entry.path) {
+                    dropped.extend(owned_blobs(s));
                 }
             }
             for (path, rev) in &change.deletes {
@@ -1008,10 +1006,15 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                     path: path.clone(),
                     rev: *rev,
                 });
-                if let Some(old) = items.get(path).and_then(|s| s.blob)
-                    && !change.puts.iter().any(|(_, b, _, _)| *b == Some(old))
-                {
-                    batch.push(Write::DropBlob(old));
+                if let Some(s) = items.get(path) {
+                    dropped.extend(owned_blobs(s));
+                }
+            }
+            dropped.sort();
+            dropped.dedup();
+            for b in dropped {
+                if !kept.contains(&b) {
+                    batch.push(Write::DropBlob(b));
                 }
             }
             match self.commit(batch, change.events).await {

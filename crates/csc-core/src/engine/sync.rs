@@ -1,6 +1,7 @@
 //! `Synchronize`: list, plan, ask the conflict handler, carry out the plan item by item with
 //! progress, revalidate what changed meanwhile, and record the result.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 
@@ -15,8 +16,8 @@ use crate::plan::{
     PlannedItem, ShareView, SyncRequest, plan,
 };
 use crate::store::{
-    Batch, BlobId, CommitError, Expect, LocalError, LocalStore, RemoteError, RemoteStore, Rev,
-    Runtime, StoredItem, Write, WriteInfo,
+    Batch, BlobId, ChunkStream, CommitError, Expect, LocalError, LocalStore, Partial, RemoteError,
+    RemoteStore, Rev, Runtime, StoredItem, Write, WriteInfo,
 };
 use crate::win::{ConflictPolicy, ConflictResolve, OpResponse, SyncControl, SyncControlFlags};
 use crate::win::{ItemType, SyncOperation, SyncState};
@@ -1359,6 +1360,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                         rev: revs[0],
                         blob: s.blob,
                         moved_from: None,
+                        partial: None,
                     },
                 );
                 self.items.insert(
@@ -1368,6 +1370,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                         rev: revs[1],
                         blob: None,
                         moved_from: None,
+                        partial: None,
                     },
                 );
                 Ok(())
@@ -1541,10 +1544,11 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     moved_from: None,
                     expect: current.map_or(Expect::Absent, |s| Expect::Rev(s.rev)),
                 });
-                if let Some(old) = current.and_then(|s| s.blob)
-                    && Some(old) != *blob
-                {
-                    batch.push(Write::DropBlob(old));
+                // The old content and any partial download go, unless they become the content.
+                for old in current.into_iter().flat_map(owned_blobs) {
+                    if Some(old) != *blob {
+                        batch.push(Write::DropBlob(old));
+                    }
                 }
             }
             Fate::Remove => {
@@ -1553,7 +1557,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     path: path.clone(),
                     rev: s.rev,
                 });
-                if let Some(old) = s.blob {
+                for old in owned_blobs(s) {
                     batch.push(Write::DropBlob(old));
                 }
             }
@@ -1570,6 +1574,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                         rev: revs[0],
                         blob,
                         moved_from: None,
+                        partial: None,
                     },
                 );
             }
@@ -1589,28 +1594,39 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
     ) -> Result<(), StepError> {
         let (remote, local) = (&self.engine.remote, &self.engine.local);
         let chunk_size = self.engine.config.chunk_size.max(1);
-        let (mut meta, blob, hash) = self
-            .retrying(move || async move {
-                let (meta, mut body) = remote.read(path, expected, None).await?;
-                let blob = local.create_blob().await?;
-                match stage_body(local, blob, &mut body, chunk_size).await {
-                    Ok((hash, size)) => {
-                        if meta.hash.is_some_and(|h| h != hash) || size != meta.size {
-                            drop_blob(local, blob).await;
-                            return Err(Xfer::Remote(RemoteError::Protocol(format!(
-                                "the content of {path} does not match the size or checksum the server gave"
-                            ))));
+        let staging = RefCell::new(self.resume_point(path, expected).await);
+        let checkpoint = self.engine.config.checkpoint_chunks.max(1);
+        let fetched = self
+            .retrying(|| {
+                fetch(
+                    remote, local, path, expected, &staging, chunk_size, checkpoint,
+                )
+            })
+            .await;
+        let (mut meta, blob, hash) = match fetched {
+            Ok(done) => done,
+            Err(e) => {
+                let st = staging.into_inner();
+                // Keep a checkpointed part for the next attempt, unless the server copy moved
+                // on (then the part is of a version that is gone).
+                let stale = matches!(&e, Xfer::Remote(r) if r.needs_revalidation());
+                if let Some(blob) = st.blob {
+                    if st.checkpointed && !stale {
+                        // Stays referenced by the item's partial download, for a retry.
+                        if let (Some(s), Some(version)) = (self.items.get_mut(path), expected) {
+                            s.partial = Some(Partial {
+                                blob,
+                                version: version.clone(),
+                                bytes: st.checkpoint_bytes,
+                            });
                         }
-                        Ok((meta, blob, hash))
-                    }
-                    Err(e) => {
-                        drop_blob(local, blob).await;
-                        Err(e)
+                    } else {
+                        self.release(path, blob).await;
                     }
                 }
-            })
-            .await
-            .map_err(xfer_step)?;
+                return Err(xfer_step(e));
+            }
+        };
         meta.hash = Some(hash);
         let current = self.items.get(path);
         let item = self.engine.item_ref(path);
@@ -1682,6 +1698,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                             rev: revs[0],
                             blob: Some(blob),
                             moved_from: None,
+                            partial: None,
                         },
                     );
                     Ok(())
@@ -1690,10 +1707,107 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             }
         };
         if let Err(e) = result {
-            drop_blob(&self.engine.local, blob).await;
+            self.release(path, blob).await;
             return Err(commit_step(e));
         }
         Ok(())
+    }
+
+    /// Where a download of `path` starts: the staged part of an interrupted download of the
+    /// same server version (its chunks hashed again), else nothing. A part of another version
+    /// is dropped.
+    async fn resume_point(
+        &mut self,
+        path: &ItemPath,
+        expected: Option<&crate::model::Version>,
+    ) -> Staging {
+        let rev = self.items.get(path).map(|s| s.rev);
+        let mut fresh = Staging {
+            blob: None,
+            bytes: 0,
+            index: 0,
+            hasher: ContentHasher::new(),
+            rev,
+            checkpointed: false,
+            checkpoint_bytes: 0,
+        };
+        let Some(part) = self.items.get(path).and_then(|s| s.partial.clone()) else {
+            return fresh;
+        };
+        let chunk_size = self.engine.config.chunk_size.max(1) as u64;
+        if expected != Some(&part.version) || part.bytes % chunk_size != 0 {
+            self.clear_partial(path, Some(part.blob)).await;
+            fresh.rev = self.items.get(path).map(|s| s.rev);
+            return fresh;
+        }
+        // Hash what is staged: the content's hash covers the whole file.
+        let chunks = u32::try_from(part.bytes / chunk_size).unwrap_or(u32::MAX);
+        let mut hasher = ContentHasher::new();
+        for i in 0..chunks {
+            match self.engine.local.chunk(part.blob, i).await {
+                Ok(Some(c)) if c.len() as u64 == chunk_size => hasher.update(&c),
+                _ => {
+                    self.clear_partial(path, Some(part.blob)).await;
+                    return fresh;
+                }
+            }
+        }
+        Staging {
+            blob: Some(part.blob),
+            bytes: part.bytes,
+            index: chunks,
+            hasher,
+            rev,
+            checkpointed: true,
+            checkpoint_bytes: part.bytes,
+        }
+    }
+
+    /// Drops a download's staged blob, and the item's record of it if a checkpoint made one:
+    /// read from the store, since the item may have changed meanwhile.
+    async fn release(&mut self, path: &ItemPath, blob: BlobId) {
+        let mut batch = Batch::new();
+        match self.engine.local.item(path).await {
+            Ok(Some(s)) if s.blob == Some(blob) => return,
+            Ok(Some(s)) if s.partial.as_ref().is_some_and(|p| p.blob == blob) => {
+                batch.push(Write::SetPartial {
+                    path: path.clone(),
+                    rev: s.rev,
+                    partial: None,
+                });
+            }
+            Ok(_) => {}
+            // Unreadable: leave it to the clean-up when the cache next opens.
+            Err(_) => return,
+        }
+        batch.push(Write::DropBlob(blob));
+        if self.engine.local.commit(batch).await.is_ok()
+            && let Some(s) = self.items.get_mut(path)
+            && s.partial.as_ref().is_some_and(|p| p.blob == blob)
+        {
+            s.partial = None;
+        }
+    }
+
+    /// Forgets the partial download of `path` and drops its staged content.
+    async fn clear_partial(&mut self, path: &ItemPath, blob: Option<BlobId>) {
+        let Some(s) = self.items.get(path) else {
+            return;
+        };
+        let mut batch = Batch::new();
+        batch.push(Write::SetPartial {
+            path: path.clone(),
+            rev: s.rev,
+            partial: None,
+        });
+        if let Some(b) = blob {
+            batch.push(Write::DropBlob(b));
+        }
+        if self.engine.local.commit(batch).await.is_ok()
+            && let Some(s) = self.items.get_mut(path)
+        {
+            s.partial = None;
+        }
     }
 
     // ----- server moves seen as delete + create --------------------------------------------------
@@ -1806,6 +1920,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                         rev: revs[0],
                         blob: s.blob,
                         moved_from: None,
+                        partial: None,
                     },
                 );
                 true
@@ -2100,6 +2215,11 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
     }
 }
 
+/// The blobs an item holds: its content and the staged part of an interrupted download.
+pub(super) fn owned_blobs(s: &StoredItem) -> impl Iterator<Item = BlobId> {
+    s.blob.into_iter().chain(s.partial.as_ref().map(|p| p.blob))
+}
+
 fn local_step_hr(e: &LocalError) -> HResult {
     match e {
         LocalError::QuotaExceeded => HResult::DISK_FULL,
@@ -2143,37 +2263,119 @@ fn apply_delta(listing: &mut BTreeMap<ItemPath, Meta>, delta: &crate::store::Lis
     }
 }
 
-/// Streams `body` into chunks of `blob`; returns the content's hash and size.
-async fn stage_body<L: LocalStore, B: crate::store::ChunkStream>(
-    local: &L,
-    blob: BlobId,
-    body: &mut B,
-    chunk_size: usize,
-) -> Result<(ContentHash, u64), Xfer> {
-    let mut hasher = ContentHasher::new();
-    let mut buf: Vec<u8> = Vec::new();
-    let mut index = 0u32;
-    let mut size = 0u64;
-    while let Some(chunk) = body.next_chunk().await? {
-        hasher.update(&chunk);
-        size += chunk.len() as u64;
-        buf.extend_from_slice(&chunk);
-        while buf.len() >= chunk_size {
-            let rest = buf.split_off(chunk_size);
-            local.put_chunk(blob, index, &buf).await?;
-            index += 1;
-            buf = rest;
-        }
-    }
-    if !buf.is_empty() {
-        local.put_chunk(blob, index, &buf).await?;
-    }
-    Ok((hasher.finish(), size))
+/// A download in progress: what is staged so far, carried across attempts.
+#[derive(Debug)]
+struct Staging {
+    blob: Option<BlobId>,
+    /// Bytes staged, in whole chunks until the last one.
+    bytes: u64,
+    /// The next chunk's index.
+    index: u32,
+    hasher: ContentHasher,
+    /// The cached item's revision, for checkpoints (none for an item not cached yet).
+    rev: Option<Rev>,
+    /// A checkpoint was committed: the item refers to the staged part.
+    checkpointed: bool,
+    /// The bytes the last checkpoint recorded.
+    checkpoint_bytes: u64,
 }
 
-/// Deletes a staged blob; a failure leaves it for the next open's clean-up.
-async fn drop_blob<L: LocalStore>(local: &L, blob: BlobId) {
-    let mut b = Batch::new();
-    b.push(Write::DropBlob(blob));
-    let _ = local.commit(b).await;
+/// One attempt at downloading `path` into `staging`'s blob, resuming where the last attempt
+/// (or an interrupted sync) stopped, and recording a checkpoint every `checkpoint` chunks for
+/// a cached item. Returns the server copy, the blob and the content hash.
+async fn fetch<L: LocalStore, R: RemoteStore>(
+    remote: &R,
+    local: &L,
+    path: &ItemPath,
+    expected: Option<&crate::model::Version>,
+    staging: &RefCell<Staging>,
+    chunk_size: usize,
+    checkpoint: u32,
+) -> Result<(Meta, BlobId, ContentHash), Xfer> {
+    let (blob, start) = {
+        let st = staging.borrow();
+        (st.blob, st.bytes)
+    };
+    // Without a version to hold the server to, a part cannot be trusted: start over.
+    let start = if expected.is_some() { start } else { 0 };
+    if start == 0 {
+        let mut st = staging.borrow_mut();
+        st.bytes = 0;
+        st.index = 0;
+        st.hasher = ContentHasher::new();
+    }
+    let blob = match blob {
+        Some(b) => b,
+        None => {
+            let b = local.create_blob().await?;
+            staging.borrow_mut().blob = Some(b);
+            b
+        }
+    };
+    let range = (start > 0).then_some(start..u64::MAX);
+    let (meta, mut body) = remote.read(path, expected, range).await?;
+    let mut buf: Vec<u8> = Vec::new();
+    loop {
+        let chunk = body.next_chunk().await?;
+        let last = chunk.is_none();
+        if let Some(c) = chunk {
+            buf.extend_from_slice(&c);
+        }
+        while buf.len() >= chunk_size || (last && !buf.is_empty()) {
+            let rest = buf.split_off(chunk_size.min(buf.len()));
+            let index = staging.borrow().index;
+            local.put_chunk(blob, index, &buf).await?;
+            let (index, bytes, rev) = {
+                let mut st = staging.borrow_mut();
+                st.hasher.update(&buf);
+                st.bytes += buf.len() as u64;
+                st.index += 1;
+                (st.index, st.bytes, st.rev)
+            };
+            buf = rest;
+            if !last
+                && index % checkpoint == 0
+                && let (Some(rev), Some(version)) = (rev, expected)
+            {
+                let mut batch = Batch::new();
+                batch.push(Write::SetPartial {
+                    path: path.clone(),
+                    rev,
+                    partial: Some(Partial {
+                        blob,
+                        version: version.clone(),
+                        bytes,
+                    }),
+                });
+                // A refused checkpoint means the item changed: the download's own commit
+                // will be refused too, and no later checkpoint is tried.
+                let ok = local.commit(batch).await.is_ok();
+                let mut st = staging.borrow_mut();
+                if ok {
+                    st.checkpointed = true;
+                    st.checkpoint_bytes = bytes;
+                } else {
+                    st.rev = None;
+                }
+            }
+        }
+        if last {
+            break;
+        }
+    }
+    let (hash, size) = {
+        let st = staging.borrow();
+        (st.hasher.clone().finish(), st.bytes)
+    };
+    if meta.hash.is_some_and(|h| h != hash) || size != meta.size {
+        // Bad content: nothing of it is worth resuming from.
+        let mut st = staging.borrow_mut();
+        st.bytes = 0;
+        st.index = 0;
+        st.hasher = ContentHasher::new();
+        return Err(Xfer::Remote(RemoteError::Protocol(format!(
+            "the content of {path} does not match the size or checksum the server gave"
+        ))));
+    }
+    Ok((meta, blob, hash))
 }
