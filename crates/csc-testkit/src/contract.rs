@@ -6,13 +6,13 @@
 
 use csc_core::events::Event;
 use csc_core::store::{
-    Batch, ChunkStream, CommitError, Expect, LocalStore, LoggedEvent, RemoteError, RemoteStore,
-    ShareRecord, Write, WriteInfo,
+    Batch, ChunkStream, CommitError, Expect, LocalStore, LoggedEvent, Partial, RemoteError,
+    RemoteStore, ShareRecord, Write, WriteInfo,
 };
 use csc_core::win::SyncState;
 use csc_core::{
     CacheEntry, CaseRule, ConflictRecord, Connectivity, Epoch, ItemPath, LocalChanges, LocalItem,
-    LocalMeta, Meta, Millis, Pins, Precondition, Presence, RemoteEntry, Share, ShareState,
+    LocalMeta, Meta, Millis, Pins, Precondition, Presence, RemoteEntry, Share, ShareState, Version,
 };
 
 use crate::p;
@@ -160,7 +160,48 @@ pub async fn local_store_contract<L: LocalStore>(store: &L) {
         (Some(blob), Some(p("d/old")), revs[0]),
         "an item keeps its blob, rename record and revision"
     );
+    // A partial download is recorded without a new revision, and a rewrite forgets it.
+    let part = store.create_blob().await.unwrap();
+    store.put_chunk(part, 0, b"par").await.unwrap();
+    let partial = Partial {
+        blob: part,
+        version: Version::new("v9"),
+        bytes: 3,
+    };
+    store
+        .commit(one(Write::SetPartial {
+            path: p("d/h"),
+            rev: revs[0],
+            partial: Some(partial.clone()),
+        }))
+        .await
+        .expect("a partial download is recorded at the item's revision");
+    let stored = store.item(&p("d/h")).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.partial, stored.rev),
+        (Some(partial), revs[0]),
+        "recording a partial download keeps the revision"
+    );
+    assert!(
+        matches!(
+            store
+                .commit(one(Write::SetPartial {
+                    path: p("d/h"),
+                    rev: revs[0] + 1000,
+                    partial: None,
+                }))
+                .await,
+            Err(CommitError::Conflict(_))
+        ),
+        "a partial download at a wrong revision is a conflict"
+    );
     let mut batch = Batch::new();
+    batch.push(Write::SetPartial {
+        path: p("d/h"),
+        rev: revs[0],
+        partial: None,
+    });
+    batch.push(Write::DropBlob(part));
     batch.push(Write::DeleteItem {
         path: p("d/h"),
         rev: revs[0],
