@@ -41,6 +41,22 @@ pub fn hash_of(content: &str) -> ContentHash {
     ContentHash(h.to_le_bytes())
 }
 
+/// Milliseconds of wall time since the first call, for the figures tests print (natively
+/// `Instant`; on wasm, which has none, the JS clock). Timings are printed, never asserted.
+pub fn now_ms() -> f64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        js_sys::Date::now()
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        use std::sync::OnceLock;
+        use std::time::Instant;
+        static START: OnceLock<Instant> = OnceLock::new();
+        START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
+    }
+}
+
 /// Parses a path, panicking on bad test input.
 pub fn p(s: &str) -> ItemPath {
     ItemPath::new(s).unwrap_or_else(|e| panic!("bad test path {s:?}: {e}"))

@@ -13,21 +13,8 @@
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
+use csc_testkit::now_ms;
 use csc_testkit::sim::{Report, scenario, scenario_traced};
-
-/// Milliseconds since the first call (the browser's clock on wasm, which has no `Instant`).
-#[cfg(target_arch = "wasm32")]
-fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn now_ms() -> f64 {
-    use std::sync::OnceLock;
-    use std::time::Instant;
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
-}
 
 /// Runs one scenario, turning a panic into a failure report natively; on wasm a panic aborts
 /// the test (there is no unwinding), which fails it just as clearly.

@@ -9,6 +9,7 @@
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use csc_core::{Action, ShareView, plan};
+use csc_testkit::now_ms;
 use csc_testkit::workload::share_with_changes;
 
 const FILES: usize = if cfg!(debug_assertions) {
@@ -17,19 +18,6 @@ const FILES: usize = if cfg!(debug_assertions) {
     1_000_000
 };
 const RUNS: usize = 5;
-
-#[cfg(target_arch = "wasm32")]
-fn now_ms() -> f64 {
-    js_sys::Date::now()
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-fn now_ms() -> f64 {
-    use std::sync::OnceLock;
-    use std::time::Instant;
-    static START: OnceLock<Instant> = OnceLock::new();
-    START.get_or_init(Instant::now).elapsed().as_secs_f64() * 1000.0
-}
 
 #[test]
 fn a_share_with_one_percent_changed_on_each_side_plans_one_item_per_change() {

@@ -83,6 +83,13 @@ pub struct EnumOptions {
     pub filter_mask: ItemFilterFlags,
 }
 
+/// Ends an operation the caller cancelled: End(ERROR_CANCELLED) through `end`, and the error
+/// to return.
+fn cancelled(end: impl FnOnce(HResult)) -> EngineError {
+    end(HResult::CANCELLED);
+    EngineError::Cancelled
+}
+
 fn pin_sources(flags: PinControlFlags) -> PinSources {
     let mut s = PinSources::empty();
     if flags.contains(PinControlFlags::FORUSER) {
@@ -434,8 +441,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             return Err(EngineError::Busy);
         };
         if progress.begin() {
-            progress.end(HResult::CANCELLED);
-            return Err(EngineError::Cancelled);
+            return Err(cancelled(|hr| progress.end(hr)));
         }
         let sources = pin_sources(opts.flags);
         // Pin what the server has now; offline, what it had at the last listing.
@@ -448,12 +454,10 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         let mut to_fill = paths.to_vec();
         for path in paths {
             if progress.query_abort() {
-                progress.end(HResult::CANCELLED);
-                return Err(EngineError::Cancelled);
+                return Err(cancelled(|hr| progress.end(hr)));
             }
             if progress.item_begin(path) == OpResponse::Abort {
-                progress.end(HResult::CANCELLED);
-                return Err(EngineError::Cancelled);
+                return Err(cancelled(|hr| progress.end(hr)));
             }
             let links = opts.flags.contains(PinControlFlags::PINLINKTARGETS);
             let hr = match self.pin_one(path, opts.deep, sources, links).await {
@@ -467,8 +471,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 overall = hr;
             }
             if progress.item_result(path, hr, None) == OpResponse::Abort {
-                progress.end(HResult::CANCELLED);
-                return Err(EngineError::Cancelled);
+                return Err(cancelled(|hr| progress.end(hr)));
             }
         }
         let mut fill = SyncControlFlags::empty();
@@ -596,15 +599,13 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             return Err(EngineError::Busy);
         };
         if progress.begin() {
-            progress.end(HResult::CANCELLED);
-            return Err(EngineError::Cancelled);
+            return Err(cancelled(|hr| progress.end(hr)));
         }
         let sources = pin_sources(opts.flags);
         let mut overall = HResult::S_OK;
         for path in paths {
             if progress.query_abort() || progress.item_begin(path) == OpResponse::Abort {
-                progress.end(HResult::CANCELLED);
-                return Err(EngineError::Cancelled);
+                return Err(cancelled(|hr| progress.end(hr)));
             }
             let result = self
                 .update_local(|items| {
@@ -644,8 +645,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 overall = hr;
             }
             if progress.item_result(path, hr, None) == OpResponse::Abort {
-                progress.end(HResult::CANCELLED);
-                return Err(EngineError::Cancelled);
+                return Err(cancelled(|hr| progress.end(hr)));
             }
         }
         let single = if paths.len() == 1 {
@@ -673,15 +673,13 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             return Err(EngineError::Busy);
         };
         if progress.begin() {
-            progress.end(HResult::CANCELLED);
-            return Err(EngineError::Cancelled);
+            return Err(cancelled(|hr| progress.end(hr)));
         }
         let flags = opts.flags;
         let mut overall = HResult::S_OK;
         for path in paths {
             if progress.query_abort() || progress.item_begin(path) == OpResponse::Abort {
-                progress.end(HResult::CANCELLED);
-                return Err(EngineError::Cancelled);
+                return Err(cancelled(|hr| progress.end(hr)));
             }
             let mut kept = false;
             let result = self
@@ -722,8 +720,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 overall = HResult::MORE_DATA;
             }
             if progress.item_result(path, hr) == OpResponse::Abort {
-                progress.end(HResult::CANCELLED);
-                return Err(EngineError::Cancelled);
+                return Err(cancelled(|hr| progress.end(hr)));
             }
         }
         progress.end(overall);

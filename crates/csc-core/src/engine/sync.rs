@@ -1079,8 +1079,8 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 original: original.is_some(),
             },
             local,
-            remote: remote.map(copy_info),
-            original: original.map(copy_info),
+            remote: remote.map(CopyInfo::of_meta),
+            original: original.map(CopyInfo::of_meta),
             description,
         }
     }
@@ -2224,16 +2224,6 @@ fn local_step_hr(e: &LocalError) -> HResult {
     match e {
         LocalError::QuotaExceeded => HResult::DISK_FULL,
         LocalError::Failed(_) => HResult::E_FAIL,
-    }
-}
-
-fn copy_info(m: &Meta) -> CopyInfo {
-    CopyInfo {
-        kind: m.kind,
-        size: m.size,
-        modified: m.modified,
-        attributes: m.attributes,
-        version: Some(m.version.clone()),
     }
 }
 

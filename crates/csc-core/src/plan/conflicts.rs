@@ -24,7 +24,8 @@ pub struct CopyInfo {
 }
 
 impl CopyInfo {
-    fn of_meta(m: &Meta) -> Self {
+    /// The metadata of a server copy or an original.
+    pub fn of_meta(m: &Meta) -> Self {
         CopyInfo {
             kind: m.kind,
             size: m.size,
