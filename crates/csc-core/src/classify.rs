@@ -65,9 +65,8 @@ pub enum Disposition {
     Converged,
     /// Both sides changed differently.
     Conflict,
-    /// Nothing can be done now: a sparse copy whose server copy is gone after an epoch change
-    /// (there is no content to push and merging never deletes; the next sync, no longer a
-    /// merge, drops it).
+    /// Nothing can be done now (kept for callers matching on it; the classifier no longer
+    /// produces it: a sparse copy with nothing behind it is dropped as converged).
     Hold,
 }
 
@@ -349,10 +348,9 @@ fn disposition_of(l: L, r: R, has_base: bool, obs: &Observed<'_>) -> Disposition
             L::Sparse(_) if obs.remote.is_some() => D::Fill,
             // A directory needs no content: one the server lacks is created there.
             L::Sparse(k) if k.is_dir() => D::Push,
-            // A sparse file with no original and no server copy holds nothing: a merge keeps
-            // it (merges never delete), the next sync lets it go.
-            L::Sparse(_) if !obs.merge => D::Converged,
-            L::Sparse(_) => D::Hold,
+            // A sparse file with no original and no server copy holds nothing (no content, no
+            // change): it leaves the cache, in a merge too, since dropping it loses nothing.
+            L::Sparse(_) => D::Converged,
             // A name whose item the server does not have is a name of nothing.
             L::Ghost(_) if obs.remote.is_none() => D::Converged,
             // A tombstone from another epoch whose item the server does not have either: the

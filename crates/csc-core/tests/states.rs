@@ -449,11 +449,11 @@ fn table() -> Vec<Row> {
             },
         ),
         row(
-            "after an epoch change, a sparse file the server lacks is held, not planned: nothing to push, and a merge never deletes",
+            "after an epoch change, a sparse file the server lacks leaves the cache: it holds no content, so a merge loses nothing",
             "f.txt",
             S::FileSparseOnClientDeletedOnServer,
-            D::Hold,
-            nothing(),
+            D::Converged,
+            sync(O::DeleteClientCopy, T::DeleteLocal),
             |w| {
                 w.synced_file("f.txt", "one").make_sparse("f.txt").remote_delete("f.txt");
                 new_epoch(w);

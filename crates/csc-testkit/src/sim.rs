@@ -605,6 +605,8 @@ impl Scenario {
             ));
         }
         self.say(|| format!("  -> {outcome:?} after {calls} calls"));
+        let requests = self.rig.remote.take_requests();
+        self.say(|| format!("  requests: {requests:?}"));
         match outcome {
             None => {
                 self.report.crashes += 1;

@@ -184,10 +184,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                         // sync sees a conflict instead of overwriting content nobody here saw.
                         let (original, pins, expect, moved_from) = match existing {
                             Some(s) => (
-                                s.entry
-                                    .original
-                                    .clone()
-                                    .filter(|_| s.entry.local.presence != Presence::Ghost),
+                                keeps_original(items, s),
                                 s.entry.pins,
                                 Expect::Rev(s.rev),
                                 s.moved_from.clone(),
@@ -247,9 +244,11 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                     problem: "already exists: choose another name".into(),
                 });
             }
+            // As for a write: over a ghost (a name whose item the user never had) this is a new
+            // folder, not a replacement of the server's item.
             let entry = CacheEntry {
                 path: path.clone(),
-                original: existing.and_then(|s| s.entry.original.clone()),
+                original: existing.and_then(|s| keeps_original(items, s)),
                 local: LocalItem::with_meta(
                     ItemKind::Directory,
                     Presence::Full,
@@ -386,7 +385,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 let mut e = s.entry.clone();
                 e.path = new_path.clone();
                 e.local.own_mut(s.entry.original.as_ref());
-                e.original = existing.and_then(|x| x.entry.original.clone());
+                e.original = existing.and_then(|x| keeps_original(items, x));
                 e.local.presence = Presence::Full;
                 e.local.changes |= if e.kind().is_dir() {
                     LocalChanges::CREATED
@@ -401,6 +400,16 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 change.puts.push((e, s.blob, moved_from, expect));
             }
             for s in moving.iter().rev() {
+                // A ghost is a name of a server item the user never had: a rename moves it on
+                // the server (with its folder) or leaves it where it is, never deletes it. It
+                // only stays, as a deletion, where offline deletions below it need their folder.
+                let tombstones_below = moving.iter().any(|d| {
+                    d.entry.local.is_deleted() && d.entry.path.is_descendant_of(&s.entry.path)
+                });
+                if s.entry.local.presence == Presence::Ghost && !tombstones_below {
+                    change.deletes.push((s.entry.path.clone(), s.rev));
+                    continue;
+                }
                 if s.entry.original.is_some() {
                     if s.entry.local.is_deleted() {
                         continue;
@@ -1052,6 +1061,24 @@ fn parent_is_live_dir(items: &BTreeMap<ItemPath, StoredItem>, path: &ItemPath) -
         Some(p) => items
             .get(&p)
             .is_some_and(|s| s.entry.exists_locally() && s.entry.kind().is_dir()),
+    }
+}
+
+/// The original a new item at an existing entry's path takes over. Over a tombstone, the
+/// deleted item's (the new one replaces it); over a ghost, none — a name whose content the
+/// user never had is not replaced blindly, the server's item there meets the new one as a
+/// conflict — unless offline deletions sit below the ghost, which need the folder they were
+/// made in.
+fn keeps_original(items: &BTreeMap<ItemPath, StoredItem>, s: &StoredItem) -> Option<Meta> {
+    let path = &s.entry.path;
+    let has_below = items
+        .range(path.clone()..)
+        .nth(1)
+        .is_some_and(|(k, _)| k.is_descendant_of(path));
+    if s.entry.local.presence == Presence::Ghost && !has_below {
+        None
+    } else {
+        s.entry.original.clone()
     }
 }
 

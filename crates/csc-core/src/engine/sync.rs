@@ -2029,67 +2029,92 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         let ok = moved.is_some();
         match moved {
             Some(mut meta) => {
+                if meta.hash.is_none() {
+                    meta.hash = original.as_ref().and_then(|o| o.hash);
+                }
+                // What the server holds at the new paths now: the move took the whole server
+                // folder, which may differ from what the cache knew of it. Only what the
+                // listing confirms becomes an original; everything else stays a creation
+                // (uploaded, or a conflict), so no cached copy is ever taken for deleted.
+                self.refresh_listing().await?;
                 let old: BTreeMap<&str, &StoredItem> = old_subtree
                     .iter()
                     .map(|s| (&s.entry.path.as_str()[from.as_str().len()..], s))
                     .collect();
-                if meta.hash.is_none() {
-                    meta.hash = original.as_ref().and_then(|o| o.hash);
-                }
-                // Children keep their server versions through a move on the servers we know;
-                // where a server changes them, the next listing shows it and equal content
-                // converges by hash.
                 for s in old_subtree.iter().rev() {
                     batch.push(Write::DeleteItem {
                         path: s.entry.path.clone(),
                         rev: s.rev,
                     });
-                    if let Some(b) = s.blob {
+                    for b in owned_blobs(s) {
                         batch.push(Write::DropBlob(b));
                     }
                 }
-                batch.push(Write::ListingRemove(from.clone()));
+                let confirmed = |path: &ItemPath, was: Option<&Meta>, hash: Option<ContentHash>| {
+                    self.listing.get(path).filter(|now| {
+                        was.is_some_and(|w| {
+                            w.kind.same_shape(now.kind)
+                                && (w.version == now.version
+                                    || (hash.is_some() && now.hash == hash))
+                        })
+                    })
+                };
+                let mut news: BTreeMap<ItemPath, (CacheEntry, Option<BlobId>, Expect)> =
+                    BTreeMap::new();
                 for n in &new_subtree {
                     let suffix = &n.entry.path.as_str()[to.as_str().len()..];
+                    let was = old.get(suffix).and_then(|o| o.entry.original.as_ref());
                     let server = if suffix.is_empty() {
                         Some(meta.clone())
                     } else {
-                        old.get(suffix).and_then(|o| o.entry.original.clone())
+                        confirmed(&n.entry.path, was, n.entry.local_view().hash).cloned()
                     };
                     let mut e = n.entry.clone();
                     if let Some(server) = server {
                         let same_content = server.kind.same_shape(e.kind())
                             && (server.kind.is_dir() || e.local_view().hash == server.hash);
                         e.local.own_mut(e.original.as_ref());
-                        e.original = Some(server.clone());
+                        e.original = Some(server);
                         if same_content && e.exists_locally() {
                             e.local.changes -= LocalChanges::CREATED | LocalChanges::DATA;
                             if e.local.changes.is_empty() {
                                 e.local.own = None;
                             }
                         }
-                        // The listing learns the moved subtree from the server (the next
-                        // listing, right below), not from this guess.
-                        if suffix.is_empty() {
-                            batch.push(Write::ListingPut(RemoteEntry {
-                                path: n.entry.path.clone(),
-                                meta: server,
-                            }));
-                        }
                     }
-                    puts.push((e, n.blob));
+                    news.insert(e.path.clone(), (e, n.blob, Expect::Rev(n.rev)));
                 }
-                for (e, blob) in &puts {
-                    let rev = self
-                        .items
-                        .get(&e.path)
-                        .map(|s| s.rev)
-                        .expect("listed above");
+                // Items deleted before the rename: the move carried their server copies along;
+                // a tombstone at the new path keeps the deletion.
+                for (suffix, o) in &old {
+                    let Some(orig) = o.entry.original.as_ref() else {
+                        continue;
+                    };
+                    if !o.entry.local.is_deleted() || suffix.is_empty() {
+                        continue;
+                    }
+                    let Ok(path) = ItemPath::new(&format!("{}{suffix}", to.as_str())) else {
+                        continue;
+                    };
+                    if news.contains_key(&path) || self.items.contains_key(&path) {
+                        continue;
+                    }
+                    let Some(server) = confirmed(&path, Some(orig), None).cloned() else {
+                        continue;
+                    };
+                    let mut e = o.entry.clone();
+                    e.path = path.clone();
+                    e.local.own_mut(Some(orig));
+                    e.original = Some(server);
+                    news.insert(path, (e, None, Expect::Absent));
+                }
+                for (e, blob, expect) in news.into_values() {
+                    puts.push((e.clone(), blob));
                     batch.push(Write::PutItem {
-                        entry: e.clone(),
-                        blob: *blob,
+                        entry: e,
+                        blob,
                         moved_from: None,
-                        expect: Expect::Rev(rev),
+                        expect,
                     });
                 }
             }
@@ -2118,9 +2143,6 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             Err(CommitError::Store(e)) => return Err(EngineError::Cache(e)),
         }
         self.reload().await?;
-        if ok {
-            self.refresh_listing().await?;
-        }
         Ok(ok)
     }
 

@@ -229,12 +229,14 @@ impl<'a> Planner<'a> {
     }
 
     /// True if something below `dir` exists only in the cache as far as the cache knows: an
-    /// offline change, or a full copy with no original (left so by a merge, which forgets the
-    /// originals of another server epoch).
+    /// offline change, or a full copy or a folder with no original (left so by a merge, which
+    /// forgets the originals of another server epoch, or by an interrupted pin).
     fn local_subtree_dirty(&self, dir: &ItemPath) -> bool {
         self.view.cache.subtree(dir)[1..].iter().any(|e| {
-            (e.exists_locally() && !e.local.changes.is_empty())
-                || (e.local.presence == Presence::Full && e.original.is_none())
+            let unmerged = e.original.is_none()
+                && (e.local.presence == Presence::Full
+                    || (e.local.presence == Presence::Sparse && e.kind().is_dir()));
+            (e.exists_locally() && !e.local.changes.is_empty()) || unmerged
         })
     }
 
@@ -266,7 +268,9 @@ impl<'a> Planner<'a> {
             && c.pins.is_pinned()
             && flags.fills_sparse()
             && matches!(class.disposition, Disposition::InSync | Disposition::Pull)
-            && let Some(m) = remote.filter(|m| m.kind.is_dir() || !c.kind().is_dir())
+            // A name of a folder whose server copy is now a file takes the file too, once the
+            // names below it go (outside merges, which keep them).
+            && let Some(m) = remote.filter(|m| m.kind.is_dir() || !c.kind().is_dir() || !self.merge)
         {
             let action = if m.kind.is_dir() {
                 // New server children below it are pulled by this plan too (PINNEWFILES).
@@ -325,6 +329,11 @@ impl<'a> Planner<'a> {
             }
             Disposition::Converged => {
                 if !flags.syncs_in() && !flags.syncs_out() {
+                    return;
+                }
+                // Dropping a sparse copy with nothing behind it changes the cache: it waits for
+                // a sync that goes in (or fills).
+                if c.local.presence == Presence::Sparse && !flags.fills_sparse() {
                     return;
                 }
                 let ops = match remote {
