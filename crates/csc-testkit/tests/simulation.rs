@@ -7,6 +7,7 @@
 //! is the long run), `SIM_SEED=S` replays one scenario with a trace of every step. The last
 //! line printed is the suite's figure:
 //! `simulation: N scenarios, F faults injected, 0 invariant violations`.
+//! With `SIM_SEED`, `MEM_DEBUG=1` also prints every batch the cache commits.
 
 #![allow(clippy::disallowed_methods)]
 
