@@ -83,6 +83,30 @@ pub struct EnumOptions {
     pub filter_mask: ItemFilterFlags,
 }
 
+/// Runs `one` on each path between the SyncProgress item callbacks (QueryAbort, ItemBegin,
+/// ItemResult); returns the last failure (S_OK if none), or Cancelled (after End) when the sink
+/// aborts.
+async fn each_path<P: SyncProgress>(
+    paths: &[ItemPath],
+    progress: &mut P,
+    mut one: impl AsyncFnMut(&ItemPath) -> HResult,
+) -> Result<HResult, EngineError> {
+    let mut overall = HResult::S_OK;
+    for path in paths {
+        if progress.query_abort() || progress.item_begin(path) == OpResponse::Abort {
+            return Err(cancelled(|hr| progress.end(hr)));
+        }
+        let hr = one(path).await;
+        if !hr.is_ok() {
+            overall = hr;
+        }
+        if progress.item_result(path, hr, None) == OpResponse::Abort {
+            return Err(cancelled(|hr| progress.end(hr)));
+        }
+    }
+    Ok(overall)
+}
+
 /// Ends an operation the caller cancelled: End(ERROR_CANCELLED) through `end`, and the error
 /// to return.
 fn cancelled(end: impl FnOnce(HResult)) -> EngineError {
@@ -459,30 +483,18 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             let mut run = Run::new(self, &list).await?;
             let _ = run.refresh_listing().await;
         }
-        let mut overall = HResult::S_OK;
         let mut to_fill = paths.to_vec();
-        for path in paths {
-            if progress.query_abort() {
-                return Err(cancelled(|hr| progress.end(hr)));
-            }
-            if progress.item_begin(path) == OpResponse::Abort {
-                return Err(cancelled(|hr| progress.end(hr)));
-            }
-            let links = opts.flags.contains(PinControlFlags::PINLINKTARGETS);
-            let hr = match self.pin_one(path, opts.deep, sources, links).await {
+        let links = opts.flags.contains(PinControlFlags::PINLINKTARGETS);
+        let mut overall = each_path(paths, progress, async |path: &ItemPath| {
+            match self.pin_one(path, opts.deep, sources, links).await {
                 Ok(targets) => {
                     to_fill.extend(targets);
                     HResult::S_OK
                 }
                 Err(e) => e.hresult(),
-            };
-            if !hr.is_ok() {
-                overall = hr;
             }
-            if progress.item_result(path, hr, None) == OpResponse::Abort {
-                return Err(cancelled(|hr| progress.end(hr)));
-            }
-        }
+        })
+        .await?;
         let mut fill = SyncControlFlags::empty();
         if opts.flags.contains(PinControlFlags::FILL) {
             fill |= SyncControlFlags::FILLSPARSE;
@@ -611,52 +623,41 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             return Err(cancelled(|hr| progress.end(hr)));
         }
         let sources = pin_sources(opts.flags);
-        let mut overall = HResult::S_OK;
-        for path in paths {
-            if progress.query_abort() || progress.item_begin(path) == OpResponse::Abort {
-                return Err(cancelled(|hr| progress.end(hr)));
-            }
-            let result = self
-                .update_local(|items| {
-                    if !items.contains_key(path) {
-                        return Err(EngineError::NotFound(path.clone()));
+        let overall = each_path(paths, progress, async |path: &ItemPath| {
+            self.update_local(|items| {
+                if !items.contains_key(path) {
+                    return Err(EngineError::NotFound(path.clone()));
+                }
+                let mut change = LocalChange::default();
+                for s in subtree(items, path) {
+                    let p = &s.entry.path;
+                    let child_file = p.parent().as_ref() == Some(path) && !s.entry.kind().is_dir();
+                    if !(opts.deep || p == path || child_file) {
+                        continue;
                     }
-                    let mut change = LocalChange::default();
-                    for s in subtree(items, path) {
-                        let p = &s.entry.path;
-                        let child_file =
-                            p.parent().as_ref() == Some(path) && !s.entry.kind().is_dir();
-                        if !(opts.deep || p == path || child_file) {
-                            continue;
-                        }
-                        let mut e = s.entry.clone();
-                        let was = e.pins.is_pinned();
-                        e.pins.sources -= sources;
-                        e.pins.inherit -= sources;
-                        if e.pins == s.entry.pins {
-                            continue;
-                        }
-                        if was && !e.pins.is_pinned() {
-                            change.events.push(Event::ItemNotPinned {
-                                item: self.item_ref(p),
-                                item_type: e.kind().item_type(),
-                            });
-                        }
-                        change
-                            .puts
-                            .push((e, s.blob, s.moved_from.clone(), Expect::Rev(s.rev)));
+                    let mut e = s.entry.clone();
+                    let was = e.pins.is_pinned();
+                    e.pins.sources -= sources;
+                    e.pins.inherit -= sources;
+                    if e.pins == s.entry.pins {
+                        continue;
                     }
-                    Ok(change)
-                })
-                .await;
-            let hr = result.map_or_else(|e| e.hresult(), |()| HResult::S_OK);
-            if !hr.is_ok() {
-                overall = hr;
-            }
-            if progress.item_result(path, hr, None) == OpResponse::Abort {
-                return Err(cancelled(|hr| progress.end(hr)));
-            }
-        }
+                    if was && !e.pins.is_pinned() {
+                        change.events.push(Event::ItemNotPinned {
+                            item: self.item_ref(p),
+                            item_type: e.kind().item_type(),
+                        });
+                    }
+                    change
+                        .puts
+                        .push((e, s.blob, s.moved_from.clone(), Expect::Rev(s.rev)));
+                }
+                Ok(change)
+            })
+            .await
+            .map_or_else(|e| e.hresult(), |()| HResult::S_OK)
+        })
+        .await?;
         let single = if paths.len() == 1 {
             overall
         } else {
