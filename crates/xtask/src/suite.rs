@@ -61,15 +61,17 @@ const STEPS: &[Step] = &[
     },
     Step {
         name: "core and engine tests on wasm",
-        // Runs in Node through wasm-bindgen-test-runner (.cargo/config.toml): the core's tests
-        // and the engine's (csc-testkit: behaviour, regressions, contracts, 1,000 simulated
-        // scenarios).
+        // Runs in Node through wasm-bindgen-test-runner (.cargo/config.toml): the core's tests,
+        // the engine's (csc-testkit: behaviour, regressions, contracts, 1,000 simulated
+        // scenarios) and the WebDAV protocol's.
         action: Action::Cargo(&[
             "test",
             "-p",
             "csc-core",
             "-p",
             "csc-testkit",
+            "-p",
+            "csc-webdav",
             "--target",
             "wasm32-unknown-unknown",
         ]),

@@ -1,0 +1,19 @@
+//! The WebDAV remote store (RFC 4918, with RFC 6578 sync-collection for delta listings).
+//!
+//! This crate holds the protocol, free of IO, so that every transport (fetch in the browser, a
+//! native HTTP client for tests and tools) and every test share the same code:
+//!
+//! - [`href`]: the share URL and the one safe way from a server's href to a path in the share;
+//! - [`multistatus`]: parsing PROPFIND and sync-collection answers, with limits;
+//! - [`request`]: the requests the store sends, as data (method, URL, headers, body);
+//! - [`status`]: what a failed request's status means to the engine (412 → re-plan, 401/403 →
+//!   credentials, 429/5xx → retry after Retry-After…).
+
+pub mod href;
+pub mod multistatus;
+pub mod request;
+pub mod status;
+
+pub use href::{HrefError, ShareUrl};
+pub use multistatus::{Entry, Limits, Multistatus, ParseError, parse};
+pub use request::{Depth, Request};
