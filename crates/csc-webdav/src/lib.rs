@@ -7,13 +7,16 @@
 //! - [`multistatus`]: parsing PROPFIND and sync-collection answers, with limits;
 //! - [`request`]: the requests the store sends, as data (method, URL, headers, body);
 //! - [`status`]: what a failed request's status means to the engine (412 → re-plan, 401/403 →
-//!   credentials, 429/5xx → retry after Retry-After…).
+//!   credentials, 429/5xx → retry after Retry-After…);
+//! - [`store`]: `DavStore`, the engine's `RemoteStore` over any [`store::Transport`].
 
 pub mod href;
 pub mod multistatus;
 pub mod request;
 pub mod status;
+pub mod store;
 
 pub use href::{HrefError, ShareUrl};
 pub use multistatus::{Entry, Limits, Multistatus, ParseError, parse};
 pub use request::{Depth, Request};
+pub use store::{DavStore, Response, Transport};

@@ -16,6 +16,10 @@ use crate::href::{HrefError, ShareUrl};
 
 const DAV: &[u8] = b"DAV:";
 const OWNCLOUD: &[u8] = b"http://owncloud.org/ns";
+/// The version given to a collection whose server sends no ETag for it: it only says "a
+/// folder", and requests on it carry no If-Match.
+pub const NO_ETAG: &str = "collection";
+
 /// Our own namespace for properties csc-server adds (the content hash).
 pub const CSC_NS: &str = "urn:offline-files:csc";
 
@@ -366,7 +370,7 @@ fn meta_of(path: &ItemPath, p: Props) -> Result<Meta, ParseError> {
     };
     if p.collection {
         // Collections often have no ETag; their version then only says "a folder".
-        let version = p.etag.unwrap_or_else(|| "collection".to_owned());
+        let version = p.etag.unwrap_or_else(|| NO_ETAG.to_owned());
         return Ok(Meta::dir(&version, modified));
     }
     let etag = p

@@ -6,7 +6,7 @@ use std::ops::Range;
 use csc_core::{ItemPath, Precondition, Version};
 
 use crate::href::ShareUrl;
-use crate::multistatus::CSC_NS;
+use crate::multistatus::{CSC_NS, NO_ETAG};
 
 /// An HTTP request without IO.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -129,9 +129,14 @@ pub fn delete(share: &ShareUrl, path: &ItemPath, expected: &Version, collection:
     Request {
         method: "DELETE",
         url: share.url(path, collection),
-        headers: vec![("If-Match", expected.as_str().to_owned())],
+        headers: if_match(expected).into_iter().collect(),
         body: None,
     }
+}
+
+/// `If-Match` for a version, unless it is the placeholder of a collection without an ETag.
+fn if_match(expected: &Version) -> Option<(&'static str, String)> {
+    (expected.as_str() != NO_ETAG).then(|| ("If-Match", expected.as_str().to_owned()))
 }
 
 /// MKCOL.
@@ -155,11 +160,13 @@ pub fn move_item(
     Request {
         method: "MOVE",
         url: share.url(from, collection),
-        headers: vec![
+        headers: [
             ("Destination", share.url(to, collection)),
             ("Overwrite", "F".into()),
-            ("If-Match", expected.as_str().to_owned()),
-        ],
+        ]
+        .into_iter()
+        .chain(if_match(expected))
+        .collect(),
         body: None,
     }
 }

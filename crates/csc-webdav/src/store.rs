@@ -1,0 +1,408 @@
+//! `DavStore`: the engine's `RemoteStore` over WebDAV, on any [`Transport`].
+//!
+//! Listings use RFC 6578 sync-collection where the server has it (a no-change sync is one
+//! request), else a PROPFIND walk (Depth infinity, or Depth 1 folder by folder where the server
+//! refuses infinity). Every write carries its precondition; the server's answer (or, where it
+//! sends no ETag, a PROPFIND of the item) becomes the new server copy.
+
+#![allow(async_fn_in_trait)]
+
+use std::cell::Cell;
+use std::ops::Range;
+
+use csc_core::store::{ChunkStream, Listing, RemoteError, RemoteStore, WriteInfo};
+use csc_core::{ItemPath, Meta, Precondition, RemoteEntry, Version};
+
+use crate::href::ShareUrl;
+use crate::multistatus::{Limits, parse};
+use crate::request::{self, Depth, Request};
+use crate::status::error_for;
+
+/// An HTTP answer: status, headers (names lowercased), and a body to stream.
+#[derive(Debug)]
+pub struct Response<B> {
+    /// The status code.
+    pub status: u16,
+    /// The headers, names in lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: B,
+}
+
+impl<B> Response<B> {
+    /// A header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Sends requests: fetch in the browser, a native client in tests and tools. Network failures
+/// and timeouts are `RemoteError::Transient`.
+pub trait Transport {
+    /// A response body.
+    type Body: ChunkStream;
+    /// Sends `request`, with `upload` as the body of a PUT.
+    async fn send<U: ChunkStream>(
+        &self,
+        request: &Request,
+        upload: Option<U>,
+    ) -> Result<Response<Self::Body>, RemoteError>;
+    /// The current time in milliseconds since the Unix epoch (for Retry-After dates).
+    fn now_ms(&self) -> i64;
+}
+
+/// No upload body.
+#[derive(Debug)]
+pub struct NoBody;
+
+impl ChunkStream for NoBody {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, RemoteError> {
+        Ok(None)
+    }
+}
+
+/// How the server lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Not known yet.
+    Unknown,
+    /// RFC 6578 sync-collection.
+    SyncCollection,
+    /// PROPFIND Depth infinity.
+    DepthInfinity,
+    /// PROPFIND Depth 1, folder by folder.
+    DepthOne,
+}
+
+/// A WebDAV share as the engine's remote store.
+#[derive(Debug)]
+pub struct DavStore<T> {
+    share: ShareUrl,
+    transport: T,
+    limits: Limits,
+    mode: Cell<Mode>,
+}
+
+impl<T: Transport> DavStore<T> {
+    /// The share at `share` through `transport`.
+    pub fn new(share: ShareUrl, transport: T) -> Self {
+        DavStore {
+            share,
+            transport,
+            limits: Limits::default(),
+            mode: Cell::new(Mode::Unknown),
+        }
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &T {
+        &self.transport
+    }
+
+    async fn send(&self, request: &Request) -> Result<Response<T::Body>, RemoteError> {
+        self.transport.send::<NoBody>(request, None).await
+    }
+
+    fn fail(&self, response: &Response<T::Body>, path: &ItemPath) -> RemoteError {
+        error_for(
+            response.status,
+            path,
+            response.header("retry-after"),
+            self.transport.now_ms(),
+        )
+    }
+
+    async fn body(&self, response: Response<T::Body>) -> Result<Vec<u8>, RemoteError> {
+        let mut body = response.body;
+        let mut out = Vec::new();
+        while let Some(chunk) = body.next_chunk().await? {
+            if out.len() + chunk.len() > self.limits.max_body {
+                return Err(RemoteError::Protocol(
+                    "the server's answer is larger than the limit".into(),
+                ));
+            }
+            out.extend_from_slice(&chunk);
+        }
+        Ok(out)
+    }
+
+    /// PROPFIND of one item (Depth 0): its server copy now.
+    async fn stat(&self, path: &ItemPath) -> Result<Meta, RemoteError> {
+        let response = self
+            .send(&request::propfind(&self.share, path, Depth::Zero))
+            .await?;
+        if response.status != 207 {
+            return Err(self.fail(&response, path));
+        }
+        let body = self.body(response).await?;
+        let listing = parse(&body, &self.share, &self.limits)
+            .map_err(|e| RemoteError::Protocol(e.to_string()))?;
+        listing
+            .entries
+            .into_iter()
+            .find(|e| &e.path == path)
+            .and_then(|e| e.meta)
+            .ok_or_else(|| RemoteError::Protocol(format!("the server did not describe {path}")))
+    }
+
+    async fn propfind(
+        &self,
+        path: &ItemPath,
+        depth: Depth,
+    ) -> Result<Result<Vec<RemoteEntry>, u16>, RemoteError> {
+        let response = self
+            .send(&request::propfind(&self.share, path, depth))
+            .await?;
+        if response.status != 207 {
+            return match response.status {
+                // Depth infinity refused (RFC 4918 9.1) or not supported.
+                403 | 400 | 501 if depth == Depth::Infinity => Ok(Err(response.status)),
+                _ => Err(self.fail(&response, path)),
+            };
+        }
+        let body = self.body(response).await?;
+        let listing = parse(&body, &self.share, &self.limits)
+            .map_err(|e| RemoteError::Protocol(e.to_string()))?;
+        Ok(Ok(listing
+            .entries
+            .into_iter()
+            .filter(|e| !e.path.is_root())
+            .filter_map(|e| e.meta.map(|meta| RemoteEntry { path: e.path, meta }))
+            .collect()))
+    }
+
+    /// A full listing by PROPFIND: Depth infinity, or Depth 1 folder by folder.
+    async fn walk(&self) -> Result<Listing, RemoteError> {
+        let root = ItemPath::root();
+        let mut entries = Vec::new();
+        if self.mode.get() != Mode::DepthOne {
+            match self.propfind(&root, Depth::Infinity).await? {
+                Ok(all) => {
+                    self.mode.set(Mode::DepthInfinity);
+                    entries = all;
+                }
+                Err(_) => self.mode.set(Mode::DepthOne),
+            }
+        }
+        if self.mode.get() == Mode::DepthOne {
+            let mut folders = vec![root];
+            while let Some(folder) = folders.pop() {
+                let children = self
+                    .propfind(&folder, Depth::One)
+                    .await?
+                    .map_err(|s| RemoteError::Protocol(format!("PROPFIND failed: HTTP {s}")))?;
+                for child in children {
+                    if child.path == folder || !child.path.is_descendant_of(&folder) {
+                        continue;
+                    }
+                    if child.meta.kind.is_dir() {
+                        folders.push(child.path.clone());
+                    }
+                    entries.push(child);
+                }
+            }
+        }
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Listing {
+            delta: false,
+            entries,
+            removed: Vec::new(),
+            unlisted: Vec::new(),
+            epoch: None,
+            token: None,
+        })
+    }
+
+    /// A sync-collection REPORT; `Ok(None)` when the server does not support it.
+    async fn report(&self, token: Option<&str>) -> Result<Option<Listing>, RemoteError> {
+        let response = self
+            .send(&request::sync_collection(&self.share, token))
+            .await?;
+        match response.status {
+            207 => {}
+            // RFC 6578 3.2: an invalid token is a 403 (or 409/412) with DAV:valid-sync-token.
+            403 | 409 | 412 if token.is_some() => return Err(RemoteError::TokenExpired),
+            400 | 403 | 404 | 405 | 415 | 422 | 501 => return Ok(None),
+            _ => return Err(self.fail(&response, &ItemPath::root())),
+        }
+        let body = self.body(response).await?;
+        let report = parse(&body, &self.share, &self.limits)
+            .map_err(|e| RemoteError::Protocol(e.to_string()))?;
+        let mut entries = Vec::new();
+        let mut removed = Vec::new();
+        for e in report.entries {
+            if e.path.is_root() {
+                continue;
+            }
+            match e.meta {
+                Some(meta) => entries.push(RemoteEntry { path: e.path, meta }),
+                None => removed.push(e.path),
+            }
+        }
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(Some(Listing {
+            delta: token.is_some(),
+            entries,
+            removed,
+            unlisted: Vec::new(),
+            epoch: None,
+            token: report.sync_token,
+        }))
+    }
+}
+
+/// A download body: the transport's, passed through.
+#[derive(Debug)]
+pub struct DavBody<B>(B);
+
+impl<B: ChunkStream> ChunkStream for DavBody<B> {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, RemoteError> {
+        self.0.next_chunk().await
+    }
+}
+
+fn meta_from_headers<B>(response: &Response<B>, path: &ItemPath) -> Result<Meta, RemoteError> {
+    let etag = response
+        .header("etag")
+        .ok_or_else(|| RemoteError::Protocol(format!("the server sent {path} without an ETag")))?;
+    // A range answer gives the whole size in Content-Range (`bytes 32-99/100`).
+    let size = match response.header("content-range") {
+        Some(range) => range.rsplit('/').next().and_then(|s| s.trim().parse().ok()),
+        None => response
+            .header("content-length")
+            .and_then(|l| l.trim().parse().ok()),
+    }
+    .unwrap_or(0);
+    let modified = response
+        .header("last-modified")
+        .and_then(|m| httpdate::parse_http_date(m).ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .and_then(|d| i64::try_from(d.as_millis()).ok())
+        .unwrap_or(0);
+    Ok(Meta::file(etag, size, csc_core::Millis(modified), None))
+}
+
+impl<T: Transport> RemoteStore for DavStore<T> {
+    type Body = DavBody<T::Body>;
+
+    async fn list(&self, token: Option<&str>) -> Result<Listing, RemoteError> {
+        if matches!(self.mode.get(), Mode::Unknown | Mode::SyncCollection) {
+            match self.report(token).await? {
+                Some(listing) => {
+                    self.mode.set(Mode::SyncCollection);
+                    return Ok(listing);
+                }
+                None => self.mode.set(Mode::DepthInfinity),
+            }
+        }
+        if token.is_some() {
+            // A server without sync-collection gives no deltas: list in full (the engine
+            // treats this as an expired token).
+            return Err(RemoteError::TokenExpired);
+        }
+        self.walk().await
+    }
+
+    async fn read(
+        &self,
+        path: &ItemPath,
+        expected: Option<&Version>,
+        range: Option<Range<u64>>,
+    ) -> Result<(Meta, Self::Body), RemoteError> {
+        let response = self
+            .send(&request::get(&self.share, path, expected, range.clone()))
+            .await?;
+        match response.status {
+            200 | 206 => {}
+            _ => return Err(self.fail(&response, path)),
+        }
+        if range.is_some() && response.status == 200 {
+            return Err(RemoteError::Protocol(format!(
+                "the server ignored the Range of {path}; the download starts over"
+            )));
+        }
+        let meta = meta_from_headers(&response, path)?;
+        Ok((meta, DavBody(response.body)))
+    }
+
+    async fn write<B: ChunkStream>(
+        &self,
+        path: &ItemPath,
+        precondition: &Precondition,
+        info: &WriteInfo,
+        body: B,
+    ) -> Result<Meta, RemoteError> {
+        let req = request::put(&self.share, path, precondition, info.size);
+        let response = self.transport.send(&req, Some(body)).await?;
+        match response.status {
+            200 | 201 | 204 => {}
+            _ => return Err(self.fail(&response, path)),
+        }
+        // Servers that send no ETag on PUT are asked (a race with another writer shows as a
+        // different ETag, which the next listing reconciles).
+        match response.header("etag") {
+            Some(etag) => Ok(Meta::file(etag, info.size, info.modified, None)),
+            None => self.stat(path).await,
+        }
+    }
+
+    async fn set_meta(
+        &self,
+        path: &ItemPath,
+        expected: &Version,
+        _info: &WriteInfo,
+    ) -> Result<Meta, RemoteError> {
+        // WebDAV keeps no client times or attributes that every server honours: the server
+        // copy stays as it is, checked against the expected version.
+        let meta = self.stat(path).await?;
+        if &meta.version != expected {
+            return Err(RemoteError::PreconditionFailed(path.clone()));
+        }
+        Ok(meta)
+    }
+
+    async fn delete(&self, path: &ItemPath, expected: &Version) -> Result<(), RemoteError> {
+        let collection = expected.as_str() == crate::multistatus::NO_ETAG;
+        let response = self
+            .send(&request::delete(&self.share, path, expected, collection))
+            .await?;
+        match response.status {
+            200 | 204 => Ok(()),
+            _ => Err(self.fail(&response, path)),
+        }
+    }
+
+    async fn make_dir(&self, path: &ItemPath) -> Result<Meta, RemoteError> {
+        let response = self.send(&request::mkcol(&self.share, path)).await?;
+        match response.status {
+            201 => self.stat(path).await,
+            _ => Err(self.fail(&response, path)),
+        }
+    }
+
+    async fn move_item(
+        &self,
+        from: &ItemPath,
+        to: &ItemPath,
+        expected: &Version,
+    ) -> Result<Meta, RemoteError> {
+        let current = self.stat(from).await?;
+        let collection = current.kind.is_dir();
+        let response = self
+            .send(&request::move_item(
+                &self.share,
+                from,
+                to,
+                expected,
+                collection,
+            ))
+            .await?;
+        match response.status {
+            201 | 204 => self.stat(to).await,
+            _ => Err(self.fail(&response, from)),
+        }
+    }
+}

@@ -1,0 +1,425 @@
+//! `DavStore` end to end without a network: a transport that answers WebDAV requests the way a
+//! server does (multistatus XML, ETags, 412, 207, Range), backed by the test kit's in-memory
+//! share. The store contract and a whole engine sync run through it, with and without
+//! sync-collection support.
+
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+use wasm_bindgen_test::wasm_bindgen_test as test;
+
+use std::cell::RefCell;
+
+use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
+use csc_core::store::{ChunkStream, RemoteError, RemoteStore, WriteInfo};
+use csc_core::win::PinControlFlags;
+use csc_core::{CaseRule, ItemPath, Millis, Precondition, Share, Version};
+use csc_testkit::contract::remote_store_contract;
+use csc_testkit::mem::{Faults, MemLocal, MemRemote, SimRuntime, run};
+use csc_testkit::p;
+use csc_testkit::rig::two_way;
+use csc_webdav::multistatus::CSC_NS;
+use csc_webdav::{DavStore, Request, Response, ShareUrl, Transport};
+
+const URL: &str = "https://dav.example/dav/";
+
+/// A response body held in memory, sent in small chunks.
+#[derive(Debug)]
+struct VecBody(Vec<Vec<u8>>);
+
+impl ChunkStream for VecBody {
+    async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, RemoteError> {
+        Ok(if self.0.is_empty() {
+            None
+        } else {
+            Some(self.0.remove(0))
+        })
+    }
+}
+
+fn body(bytes: &[u8]) -> VecBody {
+    VecBody(bytes.chunks(7).map(<[u8]>::to_vec).collect())
+}
+
+/// A WebDAV server in a function: answers each request from the in-memory share.
+#[derive(Debug)]
+struct FakeDav {
+    remote: MemRemote,
+    share: ShareUrl,
+    sync_collection: bool,
+    depth_infinity: bool,
+    log: RefCell<Vec<String>>,
+}
+
+impl FakeDav {
+    fn new(sync_collection: bool, depth_infinity: bool) -> Self {
+        FakeDav {
+            remote: MemRemote::new(Faults::new()),
+            share: ShareUrl::new(URL).unwrap(),
+            sync_collection,
+            depth_infinity,
+            log: RefCell::new(Vec::new()),
+        }
+    }
+
+    fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+        req.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn respond(status: u16, headers: Vec<(&str, String)>, bytes: &[u8]) -> Response<VecBody> {
+        Response {
+            status,
+            headers: headers
+                .into_iter()
+                .map(|(n, v)| (n.to_ascii_lowercase(), v))
+                .collect(),
+            body: body(bytes),
+        }
+    }
+
+    fn status_of(e: &RemoteError) -> u16 {
+        match e {
+            RemoteError::NotFound(_) => 404,
+            RemoteError::PreconditionFailed(_) => 412,
+            RemoteError::Conflict { .. } => 409,
+            RemoteError::TokenExpired => 403,
+            _ => 503,
+        }
+    }
+
+    fn xml_response(&self, path: &ItemPath, meta: Option<&csc_core::Meta>) -> String {
+        let collection = meta.is_none_or(|m| m.kind.is_dir());
+        let href = self.share.url(path, collection && !path.is_root());
+        let Some(m) = meta else {
+            return format!(
+                "<d:response><d:href>{href}</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>"
+            );
+        };
+        let modified = httpdate::fmt_http_date(
+            std::time::UNIX_EPOCH + std::time::Duration::from_millis(m.modified.0.max(0) as u64),
+        );
+        let kind = if m.kind.is_dir() {
+            "<d:resourcetype><d:collection/></d:resourcetype>".to_owned()
+        } else {
+            format!(
+                "<d:resourcetype/><d:getcontentlength>{}</d:getcontentlength>",
+                m.size
+            )
+        };
+        let md5 = m
+            .hash
+            .map(|h| {
+                let hex: String = h.0.iter().map(|b| format!("{b:02x}")).collect();
+                format!("<c:md5>{hex}</c:md5>")
+            })
+            .unwrap_or_default();
+        format!(
+            "<d:response><d:href>{href}</d:href><d:propstat><d:prop><d:getetag>{}</d:getetag><d:getlastmodified>{modified}</d:getlastmodified>{kind}{md5}</d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>",
+            m.version
+                .as_str()
+                .replace('&', "&amp;")
+                .replace('<', "&lt;")
+        )
+    }
+
+    fn multistatus(inner: &str) -> Vec<u8> {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8"?><d:multistatus xmlns:d="DAV:" xmlns:c="{CSC_NS}">{inner}</d:multistatus>"#
+        )
+        .into_bytes()
+    }
+}
+
+impl Transport for FakeDav {
+    type Body = VecBody;
+
+    async fn send<U: ChunkStream>(
+        &self,
+        req: &Request,
+        upload: Option<U>,
+    ) -> Result<Response<VecBody>, RemoteError> {
+        self.log.borrow_mut().push(format!(
+            "{} {}",
+            req.method,
+            req.url.trim_start_matches(URL)
+        ));
+        let path = self
+            .share
+            .path_of(&req.url)
+            .map_err(|e| RemoteError::Protocol(e.to_string()))?;
+        let if_match = Self::header(req, "If-Match").map(Version::new);
+        let result = match req.method {
+            "PROPFIND" => {
+                let depth = Self::header(req, "Depth").unwrap_or("infinity");
+                if depth == "infinity" && !self.depth_infinity {
+                    return Ok(Self::respond(403, Vec::new(), &[]));
+                }
+                let snap = self.remote.snapshot();
+                let me = if path.is_root() {
+                    None
+                } else {
+                    match snap.get(&path) {
+                        Some((m, _)) => Some(m.clone()),
+                        None => return Ok(Self::respond(404, Vec::new(), &[])),
+                    }
+                };
+                let mut xml = String::new();
+                match &me {
+                    None => xml.push_str(&self.xml_response(&path, None).replace(
+                        "<d:status>HTTP/1.1 404 Not Found</d:status>",
+                        "<d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>",
+                    )),
+                    Some(m) => xml.push_str(&self.xml_response(&path, Some(m))),
+                }
+                if depth != "0" {
+                    for (k, (m, _)) in &snap {
+                        let child = k.parent().as_ref() == Some(&path);
+                        let below = k.is_descendant_of(&path) || path.is_root();
+                        if (depth == "1" && child) || (depth == "infinity" && below) {
+                            xml.push_str(&self.xml_response(k, Some(m)));
+                        }
+                    }
+                }
+                Ok(Self::respond(207, Vec::new(), &Self::multistatus(&xml)))
+            }
+            "REPORT" => {
+                if !self.sync_collection {
+                    return Ok(Self::respond(501, Vec::new(), &[]));
+                }
+                let body = req.body.clone().unwrap_or_default();
+                let token = body
+                    .split("<d:sync-token>")
+                    .nth(1)
+                    .and_then(|t| t.split("</d:sync-token>").next())
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned);
+                match self.remote.list(token.as_deref()).await {
+                    Ok(listing) => {
+                        let mut xml = String::new();
+                        for e in &listing.entries {
+                            xml.push_str(&self.xml_response(&e.path, Some(&e.meta)));
+                        }
+                        for r in &listing.removed {
+                            xml.push_str(&self.xml_response(r, None));
+                        }
+                        xml.push_str(&format!(
+                            "<d:sync-token>{}</d:sync-token>",
+                            listing.token.unwrap_or_default()
+                        ));
+                        Ok(Self::respond(207, Vec::new(), &Self::multistatus(&xml)))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            "GET" => {
+                let range = Self::header(req, "Range").and_then(|r| {
+                    let r = r.strip_prefix("bytes=")?;
+                    let (a, b) = r.split_once('-')?;
+                    let start: u64 = a.parse().ok()?;
+                    let end = if b.is_empty() {
+                        u64::MAX
+                    } else {
+                        b.parse::<u64>().ok()? + 1
+                    };
+                    Some(start..end)
+                });
+                match self
+                    .remote
+                    .read(&path, if_match.as_ref(), range.clone())
+                    .await
+                {
+                    Ok((meta, mut b)) => {
+                        let mut bytes = Vec::new();
+                        while let Some(c) = b.next_chunk().await? {
+                            bytes.extend(c);
+                        }
+                        let mut headers = vec![("ETag", meta.version.as_str().to_owned())];
+                        let status = match &range {
+                            Some(r) => {
+                                let end = r.start + bytes.len() as u64;
+                                headers.push((
+                                    "Content-Range",
+                                    format!(
+                                        "bytes {}-{}/{}",
+                                        r.start,
+                                        end.saturating_sub(1),
+                                        meta.size
+                                    ),
+                                ));
+                                206
+                            }
+                            None => {
+                                headers.push(("Content-Length", meta.size.to_string()));
+                                200
+                            }
+                        };
+                        Ok(Self::respond(status, headers, &bytes))
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+            "PUT" => {
+                let precondition = match (Self::header(req, "If-None-Match"), if_match) {
+                    (Some("*"), _) => Precondition::MustNotExist,
+                    (_, Some(v)) => Precondition::Version(v),
+                    _ => return Ok(Self::respond(428, Vec::new(), &[])),
+                };
+                let mut bytes = Vec::new();
+                if let Some(mut u) = upload {
+                    while let Some(c) = u.next_chunk().await? {
+                        bytes.extend(c);
+                    }
+                }
+                let info = WriteInfo {
+                    size: bytes.len() as u64,
+                    modified: Millis(0),
+                    attributes: 0,
+                };
+                let content = VecBody(vec![bytes]);
+                self.remote
+                    .write(&path, &precondition, &info, content)
+                    .await
+                    .map(|m| Self::respond(201, vec![("ETag", m.version.as_str().to_owned())], &[]))
+            }
+            "DELETE" => {
+                let current = self.remote.meta(&path);
+                let expected = if_match
+                    .or_else(|| current.map(|m| m.version))
+                    .unwrap_or_else(|| Version::new("none"));
+                self.remote
+                    .delete(&path, &expected)
+                    .await
+                    .map(|()| Self::respond(204, Vec::new(), &[]))
+            }
+            "MKCOL" => self
+                .remote
+                .make_dir(&path)
+                .await
+                .map(|_| Self::respond(201, Vec::new(), &[])),
+            "MOVE" => {
+                let to = Self::header(req, "Destination")
+                    .and_then(|d| self.share.path_of(d).ok())
+                    .ok_or_else(|| RemoteError::Protocol("no destination".into()))?;
+                let expected = if_match
+                    .or_else(|| self.remote.meta(&path).map(|m| m.version))
+                    .unwrap_or_else(|| Version::new("none"));
+                self.remote
+                    .move_item(&path, &to, &expected)
+                    .await
+                    .map(|_| Self::respond(201, Vec::new(), &[]))
+            }
+            other => return Err(RemoteError::Protocol(format!("unexpected {other}"))),
+        };
+        Ok(result.unwrap_or_else(|e| Self::respond(Self::status_of(&e), Vec::new(), &[])))
+    }
+
+    fn now_ms(&self) -> i64 {
+        0
+    }
+}
+
+#[test]
+fn the_webdav_store_keeps_the_remote_store_contract_with_sync_collection() {
+    let store = DavStore::new(ShareUrl::new(URL).unwrap(), FakeDav::new(true, true));
+    run(remote_store_contract(&store));
+}
+
+#[test]
+fn the_webdav_store_keeps_the_remote_store_contract_with_depth_one_walks_only() {
+    let store = DavStore::new(ShareUrl::new(URL).unwrap(), FakeDav::new(false, false));
+    run(remote_store_contract(&store));
+}
+
+fn engine(dav: FakeDav) -> Engine<MemLocal, DavStore<FakeDav>, SimRuntime> {
+    let share = Share::new(URL, CaseRule::Sensitive).unwrap();
+    let store = DavStore::new(ShareUrl::new(URL).unwrap(), dav);
+    run(Engine::open(
+        MemLocal::new(Faults::new()),
+        store,
+        SimRuntime::new(Millis(1_700_000_000_000), 1),
+        share,
+        EngineConfig::default(),
+    ))
+    .unwrap()
+}
+
+#[test]
+fn the_engine_syncs_through_webdav_and_an_unchanged_share_costs_one_request() {
+    let dav = FakeDav::new(true, true);
+    dav.remote.put_file(&p("docs/a.txt"), b"alpha");
+    dav.remote.put_file(&p("docs/sub/b.txt"), b"bravo");
+    let e = engine(dav);
+    let all = || SyncOptions::new(vec![ItemPath::root()], two_way());
+    run(e.synchronize(
+        &SyncOptions::new(
+            vec![ItemPath::root()],
+            csc_core::win::SyncControl::default(),
+        ),
+        &mut (),
+        &mut (),
+    ))
+    .unwrap();
+    let pin = PinOptions {
+        deep: true,
+        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
+    };
+    run(e.pin(&[p("docs")], pin, &mut ())).unwrap();
+    assert_eq!(run(e.read_file(&p("docs/sub/b.txt"))).unwrap(), b"bravo");
+    run(e.write_file(&p("docs/a.txt"), b"alpha, edited")).unwrap();
+    run(e.rename(&p("docs/sub/b.txt"), &p("docs/b.txt"))).unwrap();
+    run(e.synchronize(&all(), &mut (), &mut ())).unwrap();
+    let server = e.remote().transport().remote.contents();
+    assert_eq!(server[&p("docs/a.txt")], b"alpha, edited");
+    assert_eq!(server[&p("docs/b.txt")], b"bravo");
+    assert!(!server.contains_key(&p("docs/sub/b.txt")));
+    let log = || std::mem::take(&mut *e.remote().transport().log.borrow_mut());
+    let during = log();
+    assert!(
+        during.iter().any(|r| r.starts_with("MOVE docs/sub/b.txt")),
+        "{during:?}"
+    );
+    run(e.synchronize(&all(), &mut (), &mut ())).unwrap();
+    assert_eq!(
+        log(),
+        ["REPORT "],
+        "a sync with nothing to do is one request"
+    );
+}
+
+#[test]
+fn without_sync_collection_the_engine_lists_by_propfind_and_still_syncs() {
+    let dav = FakeDav::new(false, false);
+    dav.remote.put_file(&p("docs/a.txt"), b"alpha");
+    let e = engine(dav);
+    run(e.synchronize(
+        &SyncOptions::new(
+            vec![ItemPath::root()],
+            csc_core::win::SyncControl::default(),
+        ),
+        &mut (),
+        &mut (),
+    ))
+    .unwrap();
+    let pin = PinOptions {
+        deep: true,
+        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
+    };
+    run(e.pin(&[p("docs")], pin, &mut ())).unwrap();
+    e.remote()
+        .transport()
+        .remote
+        .put_file(&p("docs/a.txt"), b"alpha, from elsewhere");
+    run(e.synchronize(
+        &SyncOptions::new(vec![ItemPath::root()], two_way()),
+        &mut (),
+        &mut (),
+    ))
+    .unwrap();
+    assert_eq!(
+        run(e.read_file(&p("docs/a.txt"))).unwrap(),
+        b"alpha, from elsewhere"
+    );
+    let log = e.remote().transport().log.borrow().clone();
+    assert!(log.iter().any(|r| r.starts_with("PROPFIND")), "{log:?}");
+}
