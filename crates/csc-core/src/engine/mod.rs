@@ -364,8 +364,8 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         let at = self.rt.now();
         let pending: Vec<LoggedEvent> = std::mem::take(&mut *self.pending_log.borrow_mut());
         let cap = self.config.event_log_capacity;
-        let skip = pending.len().saturating_sub(cap);
-        for e in pending.iter().skip(skip) {
+        let oldest_kept = pending.len().saturating_sub(cap);
+        for e in &pending[oldest_kept..] {
             batch.push(Write::LogEvent(e.clone()));
         }
         for e in &events {
@@ -438,6 +438,47 @@ impl Drop for BusyGuard<'_> {
     fn drop(&mut self) {
         self.0.set(false);
     }
+}
+
+/// `path` and its subtree in a map keyed by path (a contiguous range, by the path order).
+pub(crate) fn subtree_of<'a, V>(
+    map: &'a std::collections::BTreeMap<ItemPath, V>,
+    path: &'a ItemPath,
+) -> impl Iterator<Item = (&'a ItemPath, &'a V)> {
+    map.range(path.clone()..)
+        .take_while(move |(k, _)| k.is_self_or_descendant_of(path))
+}
+
+/// True if the map holds something below `path`.
+pub(crate) fn has_below<V>(map: &std::collections::BTreeMap<ItemPath, V>, path: &ItemPath) -> bool {
+    subtree_of(map, path).nth(1).is_some()
+}
+
+/// Removes `path` and its subtree from a map keyed by path.
+pub(crate) fn remove_subtree<V>(
+    map: &mut std::collections::BTreeMap<ItemPath, V>,
+    path: &ItemPath,
+) {
+    let doomed: Vec<ItemPath> = subtree_of(map, path).map(|(k, _)| k.clone()).collect();
+    for k in doomed {
+        map.remove(&k);
+    }
+}
+
+/// The overall result of Pin / Unpin (as of Synchronize): a single path's result, S_OK for
+/// several (their results went through progress), reported by End.
+pub(crate) fn end_with<P: SyncProgress>(
+    paths: &[ItemPath],
+    overall: HResult,
+    progress: &mut P,
+) -> HResult {
+    let single = if paths.len() == 1 {
+        overall
+    } else {
+        HResult::S_OK
+    };
+    progress.end(single);
+    single
 }
 
 pub(crate) fn commit_to_engine(e: CommitError) -> EngineError {

@@ -20,7 +20,7 @@ use crate::win::{
 use super::content::{read_blob, stage_bytes};
 use super::progress::{SimpleProgress, SyncProgress};
 use super::sync::{Run, SyncOptions, owned_blobs};
-use super::{Engine, EngineError, commit_to_engine};
+use super::{Engine, EngineError, commit_to_engine, end_with, has_below, subtree_of};
 
 /// How often a local operation re-reads and tries again when the cache changed under it (a
 /// sync committing at the same moment).
@@ -506,13 +506,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 overall = e.hresult();
             }
         }
-        let single = if paths.len() == 1 {
-            overall
-        } else {
-            HResult::S_OK
-        };
-        progress.end(single);
-        Ok(single)
+        Ok(end_with(paths, overall, progress))
     }
 
     async fn pin_one(
@@ -539,15 +533,12 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             }
             bring(items, &listing, path, &mut known)?;
             if deep {
-                for s in subtree(items, path).into_iter().skip(1) {
-                    if !s.entry.local.is_deleted() {
+                for s in subtree(items, path) {
+                    if &s.entry.path != path && !s.entry.local.is_deleted() {
                         known.insert(s.entry.path.clone(), (s.entry.clone(), Expect::Rev(s.rev)));
                     }
                 }
-                for (p, m) in listing
-                    .range(path.clone()..)
-                    .take_while(|(k, _)| k.is_self_or_descendant_of(path))
-                {
+                for (p, m) in subtree_of(&listing, path) {
                     if !items.contains_key(p) && !known.contains_key(p) {
                         known.insert(p.clone(), (sparse_entry(p, m, Pins::NONE), Expect::Absent));
                     }
@@ -658,13 +649,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             .map_or_else(|e| e.hresult(), |()| HResult::S_OK)
         })
         .await?;
-        let single = if paths.len() == 1 {
-            overall
-        } else {
-            HResult::S_OK
-        };
-        progress.end(single);
-        Ok(single)
+        Ok(end_with(paths, overall, progress))
     }
 
     // ----- DeleteItems -------------------------------------------------------------------------
@@ -1048,11 +1033,7 @@ struct LocalChange {
 }
 
 fn subtree(items: &BTreeMap<ItemPath, StoredItem>, path: &ItemPath) -> Vec<StoredItem> {
-    items
-        .range(path.clone()..)
-        .take_while(|(k, _)| k.is_self_or_descendant_of(path))
-        .map(|(_, s)| s.clone())
-        .collect()
+    subtree_of(items, path).map(|(_, s)| s.clone()).collect()
 }
 
 fn parent_is_live_dir(items: &BTreeMap<ItemPath, StoredItem>, path: &ItemPath) -> bool {
@@ -1071,12 +1052,7 @@ fn parent_is_live_dir(items: &BTreeMap<ItemPath, StoredItem>, path: &ItemPath) -
 /// conflict — unless offline deletions sit below the ghost, which need the folder they were
 /// made in.
 fn keeps_original(items: &BTreeMap<ItemPath, StoredItem>, s: &StoredItem) -> Option<Meta> {
-    let path = &s.entry.path;
-    let has_below = items
-        .range(path.clone()..)
-        .nth(1)
-        .is_some_and(|(k, _)| k.is_descendant_of(path));
-    if s.entry.local.presence == Presence::Ghost && !has_below {
+    if s.entry.local.presence == Presence::Ghost && !has_below(items, &s.entry.path) {
         None
     } else {
         s.entry.original.clone()

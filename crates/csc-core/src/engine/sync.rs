@@ -26,7 +26,7 @@ use super::content::{ContentHasher, LocalBody};
 use super::progress::{
     CancelToken, ConflictHandler, ConflictInfo, CopyAvailability, SyncErrorInfo, SyncProgress,
 };
-use super::{Engine, EngineError, remote_hresult};
+use super::{Engine, EngineError, has_below, remote_hresult, remove_subtree, subtree_of};
 
 /// A `Synchronize` call's arguments besides the handler and the progress sink.
 #[derive(Debug, Clone)]
@@ -145,11 +145,7 @@ fn remote_step(e: &RemoteError) -> StepError {
 }
 
 fn local_step(e: &LocalError) -> StepError {
-    let hr = match e {
-        LocalError::QuotaExceeded => HResult::DISK_FULL,
-        LocalError::Failed(_) => HResult::E_FAIL,
-    };
-    StepError::failed(hr, e.to_string())
+    StepError::failed(local_step_hr(e), e.to_string())
 }
 
 fn xfer_step(e: Xfer) -> StepError {
@@ -1160,7 +1156,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     Ok(()) | Err(Xfer::Remote(RemoteError::NotFound(_))) => {}
                     Err(e) => return Err(xfer_step(e)),
                 }
-                self.listing_remove(path);
+                remove_subtree(&mut self.listing, path);
                 self.record(
                     path,
                     vec![Write::ListingRemove(path.clone())],
@@ -1186,7 +1182,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     )
                     .await
                     .map_err(xfer_step)?;
-                self.listing_remove(from);
+                remove_subtree(&mut self.listing, from);
                 self.listing.insert(to.clone(), meta.clone());
                 self.record(
                     from,
@@ -1315,12 +1311,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 let mut ghost = s.entry.clone();
                 ghost.local.presence = Presence::Ghost;
                 ghost.local.changes = LocalChanges::empty();
-                let has_below = self
-                    .items
-                    .range(from.clone()..)
-                    .nth(1)
-                    .is_some_and(|(k, _)| k.is_descendant_of(from));
-                if !has_below {
+                if !has_below(&self.items, from) {
                     ghost.forget_original();
                 }
                 let expect_to = self.expect(to);
@@ -1426,18 +1417,6 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         self.items
             .get(path)
             .map_or(Expect::Absent, |s| Expect::Rev(s.rev))
-    }
-
-    fn listing_remove(&mut self, path: &ItemPath) {
-        let doomed: Vec<ItemPath> = self
-            .listing
-            .range(path.clone()..)
-            .take_while(|(k, _)| k.is_self_or_descendant_of(path))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in doomed {
-            self.listing.remove(&k);
-        }
     }
 
     /// Records a server write's result (`meta`, the server copy now) as the item's original.
@@ -1736,7 +1715,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         };
         let chunk_size = self.engine.config.chunk_size.max(1) as u64;
         if expected != Some(&part.version) || part.bytes % chunk_size != 0 {
-            self.clear_partial(path, Some(part.blob)).await;
+            self.release(path, part.blob).await;
             fresh.rev = self.items.get(path).map(|s| s.rev);
             return fresh;
         }
@@ -1747,7 +1726,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             match self.engine.local.chunk(part.blob, i).await {
                 Ok(Some(c)) if c.len() as u64 == chunk_size => hasher.update(&c),
                 _ => {
-                    self.clear_partial(path, Some(part.blob)).await;
+                    self.release(path, part.blob).await;
                     return fresh;
                 }
             }
@@ -1784,27 +1763,6 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         if self.engine.local.commit(batch).await.is_ok()
             && let Some(s) = self.items.get_mut(path)
             && s.partial.as_ref().is_some_and(|p| p.blob == blob)
-        {
-            s.partial = None;
-        }
-    }
-
-    /// Forgets the partial download of `path` and drops its staged content.
-    async fn clear_partial(&mut self, path: &ItemPath, blob: Option<BlobId>) {
-        let Some(s) = self.items.get(path) else {
-            return;
-        };
-        let mut batch = Batch::new();
-        batch.push(Write::SetPartial {
-            path: path.clone(),
-            rev: s.rev,
-            partial: None,
-        });
-        if let Some(b) = blob {
-            batch.push(Write::DropBlob(b));
-        }
-        if self.engine.local.commit(batch).await.is_ok()
-            && let Some(s) = self.items.get_mut(path)
         {
             s.partial = None;
         }
@@ -1991,10 +1949,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             .as_ref()
             .filter(|t| t.entry.local.is_deleted())
             .and_then(|t| t.entry.original.clone());
-        let old_subtree: Vec<StoredItem> = self
-            .items
-            .range(from.clone()..)
-            .take_while(|(k, _)| k.is_self_or_descendant_of(from))
+        let old_subtree: Vec<StoredItem> = subtree_of(&self.items, from)
             .map(|(_, s)| s.clone())
             .collect();
         let movable = original.as_ref().is_some_and(|o| {
@@ -2020,10 +1975,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         };
         let mut batch = Batch::new();
         let mut puts: Vec<(CacheEntry, Option<BlobId>)> = Vec::new();
-        let new_subtree: Vec<StoredItem> = self
-            .items
-            .range(to.clone()..)
-            .take_while(|(k, _)| k.is_self_or_descendant_of(to))
+        let new_subtree: Vec<StoredItem> = subtree_of(&self.items, to)
             .map(|(_, s)| s.clone())
             .collect();
         let ok = moved.is_some();
@@ -2159,12 +2111,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     continue;
                 };
                 if s.entry.local.is_deleted() {
-                    if !self
-                        .items
-                        .range(path.clone()..)
-                        .nth(1)
-                        .is_some_and(|(k, _)| k.is_descendant_of(path))
-                    {
+                    if !has_below(&self.items, path) {
                         batch.push(Write::DeleteItem {
                             path: path.clone(),
                             rev: s.rev,
@@ -2261,14 +2208,7 @@ fn entries_of(listing: &BTreeMap<ItemPath, Meta>) -> Vec<RemoteEntry> {
 
 fn apply_delta(listing: &mut BTreeMap<ItemPath, Meta>, delta: &crate::store::Listing) {
     for removed in &delta.removed {
-        let doomed: Vec<ItemPath> = listing
-            .range(removed.clone()..)
-            .take_while(|(k, _)| k.is_self_or_descendant_of(removed))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in doomed {
-            listing.remove(&k);
-        }
+        remove_subtree(listing, removed);
     }
     for e in &delta.entries {
         listing.insert(e.path.clone(), e.meta.clone());
