@@ -57,6 +57,7 @@ struct Inner {
     counter: AtomicU64,
 }
 
+#[allow(clippy::needless_pass_by_value)] // used as `map_err(journal_err)`
 fn journal_err(e: JournalError) -> FsError {
     tracing::error!("{e}");
     FsError::GeneralFailure
@@ -461,11 +462,7 @@ impl DavFileSystem for ShareFs {
             let key = key_of(path)?;
             let this = self.clone();
             blocking(move || -> FsResult<()> {
-                let disk = match this.resolve(&key) {
-                    Ok(d) => d,
-                    Err(FsError::NotFound) => return Err(FsError::NotFound),
-                    Err(e) => return Err(e),
-                };
+                let disk = this.resolve(&key)?;
                 std::fs::create_dir(&disk)?;
                 this.observe(&key, &disk)?;
                 Ok(())
@@ -493,10 +490,7 @@ impl DavFileSystem for ShareFs {
             let this = self.clone();
             blocking(move || -> FsResult<()> {
                 let src = this.resolve(&from_key)?;
-                let dst = this.resolve(&to_key).or_else(|e| match e {
-                    FsError::NotFound => Err(FsError::NotFound),
-                    e => Err(e),
-                })?;
+                let dst = this.resolve(&to_key)?;
                 std::fs::rename(&src, &dst)?;
                 let root = this.inner.root.clone();
                 this.inner
@@ -563,9 +557,7 @@ impl DavFileSystem for ShareFs {
                 let disk = this.resolve(&key)?;
                 this.observe(&key, &disk)?;
                 // Live properties cannot be set or removed; then nothing is (RFC 4918 9.2).
-                let refused = patch
-                    .iter()
-                    .any(|(_, p)| is_live(p.namespace.as_deref()));
+                let refused = patch.iter().any(|(_, p)| is_live(p.namespace.as_deref()));
                 if refused {
                     return Ok(patch
                         .into_iter()
@@ -668,10 +660,7 @@ impl ShareFs {
                 } else {
                     std::fs::remove_file(&disk)?;
                 }
-                this.inner
-                    .journal
-                    .remove_tree(&key)
-                    .map_err(journal_err)?;
+                this.inner.journal.remove_tree(&key).map_err(journal_err)?;
                 Ok(())
             })
             .await

@@ -89,7 +89,10 @@ pub fn check_path(raw: &str) -> Result<Vec<String>, PathError> {
         if decoded == "." || decoded == ".." {
             return Err(PathError::DotSegment);
         }
-        if decoded.chars().any(|c| c == '\\' || c == '/' || c.is_control()) {
+        if decoded
+            .chars()
+            .any(|c| c == '\\' || c == '/' || c.is_control())
+        {
             return Err(PathError::BadCharacter);
         }
         out.push(decoded.into_owned());

@@ -215,9 +215,8 @@ impl Journal {
         let id = match get("id")? {
             Some(id) => id,
             None => {
-                let id: String = conn.query_row("SELECT lower(hex(randomblob(6)))", [], |r| {
-                    r.get(0)
-                })?;
+                let id: String =
+                    conn.query_row("SELECT lower(hex(randomblob(6)))", [], |r| r.get(0))?;
                 conn.execute(
                     "INSERT INTO meta(key, value) VALUES ('id', ?1), ('seq', '0'), ('horizon', '0')",
                     [&id],
@@ -654,7 +653,10 @@ mod tests {
         j.remove_tree("b").unwrap();
         let c = j.changes_since(since, "").unwrap();
         assert_eq!(
-            c.changed.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(),
+            c.changed
+                .iter()
+                .map(|r| r.path.as_str())
+                .collect::<Vec<_>>(),
             ["a"]
         );
         assert_eq!(c.removed, ["b"]);

@@ -23,6 +23,7 @@ pub mod report;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -158,15 +159,11 @@ impl Share {
             .autoindex(true)
             .build_handler();
         for origin in &options.allowed_origins {
-            if origin == "*" || HeaderValue::from_str(origin).is_err() || !origin.contains("://")
-            {
+            if origin == "*" || HeaderValue::from_str(origin).is_err() || !origin.contains("://") {
                 return Err(ServerError::BadOrigin(origin.clone()));
             }
         }
-        let options = Options {
-            root,
-            ..options.clone()
-        };
+        let options = Options { root, ..options };
         Ok(Arc::new(Share {
             fs,
             locks: LockSet::default(),
@@ -228,6 +225,7 @@ pub fn check_bind(addr: SocketAddr, token: Option<&str>) -> Result<(), ServerErr
 }
 
 /// The router: `/dav/` the share, `/` the app.
+#[allow(clippy::needless_pass_by_value)] // the router keeps the share; callers hand it over
 pub fn router(share: Arc<Share>) -> Router {
     let dav = Router::new()
         .route("/dav", any(dav_entry))
@@ -235,16 +233,22 @@ pub fn router(share: Arc<Share>) -> Router {
         .route("/dav/{*rest}", any(dav_entry))
         .with_state(Arc::clone(&share));
     let app = match &share.options.app_dir {
-        Some(dir) => Router::new().fallback_service(
-            ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html"))),
-        ),
-        None => Router::new().fallback(no_app),
+        Some(dir) => Router::new()
+            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        None => Router::new().route("/", any(no_app)).fallback(not_found),
     };
     let mut router = dav.merge(app);
     if !share.options.allowed_origins.is_empty() {
         router = router.layer(cors(&share.options.allowed_origins));
     }
     router.layer(middleware::from_fn(log_request))
+}
+
+async fn not_found() -> Response {
+    refuse(
+        StatusCode::NOT_FOUND,
+        "not found: the share is under /dav/, the app at /",
+    )
 }
 
 async fn no_app() -> impl IntoResponse {
@@ -256,8 +260,19 @@ async fn no_app() -> impl IntoResponse {
 }
 
 const DAV_METHODS: [&str; 13] = [
-    "GET", "HEAD", "PUT", "DELETE", "OPTIONS", "PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE",
-    "LOCK", "UNLOCK", "REPORT",
+    "GET",
+    "HEAD",
+    "PUT",
+    "DELETE",
+    "OPTIONS",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+    "REPORT",
 ];
 
 fn cors(origins: &[String]) -> CorsLayer {
@@ -288,7 +303,7 @@ fn cors(origins: &[String]) -> CorsLayer {
                 "lock-token",
                 "timeout",
             ]
-            .map(|h| header::HeaderName::from_static(h))
+            .map(header::HeaderName::from_static)
             .to_vec(),
         )
         .expose_headers(
@@ -302,7 +317,7 @@ fn cors(origins: &[String]) -> CorsLayer {
                 "lock-token",
                 "www-authenticate",
             ]
-            .map(|h| header::HeaderName::from_static(h))
+            .map(header::HeaderName::from_static)
             .to_vec(),
         )
         .max_age(Duration::from_secs(600))
@@ -337,7 +352,7 @@ fn refuse(status: StatusCode, message: impl std::fmt::Display) -> Response {
 fn path_refusal(e: &PathError) -> Response {
     let status = match e {
         PathError::StateFolder => StatusCode::FORBIDDEN,
-        PathError::OtherHost => StatusCode::BAD_GATEWAY,
+        PathError::OtherHost => StatusCode::FORBIDDEN,
         _ => StatusCode::BAD_REQUEST,
     };
     refuse(status, e)
@@ -480,6 +495,7 @@ async fn dav_entry(State(share): State<Arc<Share>>, request: Request) -> Respons
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let (parts, body) = request.into_parts();
+    let over = Arc::new(AtomicBool::new(false));
     let request = if method == Method::PUT {
         if declared.is_some_and(|n| n > options.max_upload) {
             return refuse(
@@ -490,8 +506,12 @@ async fn dav_entry(State(share): State<Arc<Share>>, request: Request) -> Respons
                 ),
             );
         }
-        let limit = usize::try_from(options.max_upload).unwrap_or(usize::MAX);
-        Request::from_parts(parts, Body::new(Limited::new(body, limit)))
+        let body = LimitBody {
+            inner: body,
+            remaining: options.max_upload,
+            over: Arc::clone(&over),
+        };
+        Request::from_parts(parts, Body::new(body))
     } else {
         if declared.is_some_and(|n| n > options.max_xml_body as u64) {
             return refuse(
@@ -530,7 +550,50 @@ async fn dav_entry(State(share): State<Arc<Share>>, request: Request) -> Respons
     } else {
         None
     };
-    share.dav.handle(request).await.map(Body::new)
+    let response = share.dav.handle(request).await.map(Body::new);
+    if over.load(Ordering::Relaxed) {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the upload is larger than this server's limit of {} bytes",
+                options.max_upload
+            ),
+        );
+    }
+    response
+}
+
+/// An upload body that fails past `remaining` bytes and says so in `over` (dav-server would
+/// answer a failed body with a 5xx; the router turns it into 413).
+struct LimitBody {
+    inner: Body,
+    remaining: u64,
+    over: Arc<AtomicBool>,
+}
+
+impl http_body::Body for LimitBody {
+    type Data = bytes::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let frame = std::task::ready!(std::pin::Pin::new(&mut self.inner).poll_frame(cx));
+        if let Some(Ok(f)) = &frame
+            && let Some(data) = f.data_ref()
+        {
+            let n = data.len() as u64;
+            if n > self.remaining {
+                self.over.store(true, Ordering::Relaxed);
+                return std::task::Poll::Ready(Some(Err(axum::Error::new(
+                    "the upload is larger than the server's limit",
+                ))));
+            }
+            self.remaining -= n;
+        }
+        std::task::Poll::Ready(frame)
+    }
 }
 
 async fn sync_report(share: &Share, segments: &[String], body: &[u8]) -> Response {

@@ -23,7 +23,11 @@ struct Args {
     #[arg(long, env = "CSC_TOKEN")]
     token: Option<String>,
     /// An origin allowed to use the share from its pages (CORS); repeat or separate by commas.
-    #[arg(long = "allow-origin", env = "CSC_ALLOW_ORIGINS", value_delimiter = ',')]
+    #[arg(
+        long = "allow-origin",
+        env = "CSC_ALLOW_ORIGINS",
+        value_delimiter = ','
+    )]
     allow_origin: Vec<String>,
     /// The built web app to serve at / (default: www/dist when it exists).
     #[arg(long, env = "CSC_APP")]

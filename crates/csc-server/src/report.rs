@@ -46,17 +46,17 @@ pub enum ReportError {
 
 /// Parses a REPORT body.
 pub fn parse_request(body: &[u8], max_depth: usize) -> Result<SyncRequest, ReportError> {
-    let text =
-        std::str::from_utf8(body).map_err(|_| ReportError::BadRequest("the body is not UTF-8".into()))?;
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ReportError::BadRequest("the body is not UTF-8".into()))?;
     let mut reader = NsReader::from_str(text);
     let mut depth = 0usize;
     let mut path: Vec<(bool, Vec<u8>)> = Vec::new();
     let mut request = SyncRequest::default();
     let mut root_seen = false;
     loop {
-        let (ns, event) = reader
-            .read_resolved_event()
-            .map_err(|e| ReportError::BadRequest(format!("the body is not well-formed XML: {e}")))?;
+        let (ns, event) = reader.read_resolved_event().map_err(|e| {
+            ReportError::BadRequest(format!("the body is not well-formed XML: {e}"))
+        })?;
         let is_dav = matches!(ns, ResolveResult::Bound(n) if n.as_ref() == b"DAV:");
         match event {
             Event::Start(e) => {
@@ -155,8 +155,8 @@ fn write_record(out: &mut String, r: &Record, journal_id: &str) {
         xml_text(&href(&r.path, r.stat.dir)),
         r.etag(journal_id)
     );
-    let modified = std::time::UNIX_EPOCH
-        + std::time::Duration::from_nanos(r.stat.mtime_ns.max(0) as u64);
+    let modified =
+        std::time::UNIX_EPOCH + std::time::Duration::from_nanos(r.stat.mtime_ns.max(0) as u64);
     let _ = write!(
         out,
         "<D:getlastmodified>{}</D:getlastmodified>",

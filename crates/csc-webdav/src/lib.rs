@@ -8,10 +8,13 @@
 //! - [`request`]: the requests the store sends, as data (method, URL, headers, body);
 //! - [`status`]: what a failed request's status means to the engine (412 → re-plan, 401/403 →
 //!   credentials, 429/5xx → retry after Retry-After…);
-//! - [`store`]: `DavStore`, the engine's `RemoteStore` over any [`store::Transport`].
+//! - [`store`]: `DavStore`, the engine's `RemoteStore` over any [`store::Transport`];
+//! - `native` (not on wasm): a blocking HTTP transport (ureq) for tests, tools and benchmarks.
 
 pub mod href;
 pub mod multistatus;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod native;
 pub mod request;
 pub mod status;
 pub mod store;

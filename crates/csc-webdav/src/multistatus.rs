@@ -332,6 +332,24 @@ fn status_code(line: &str) -> Option<u16> {
 }
 
 /// The MD5 in an ownCloud/Nextcloud `oc:checksum` value (`SHA1:… MD5:… ADLER32:…`).
+/// A server's ETag as the version the engine keeps.
+///
+/// RFC 4918 puts the quoted entity tag in `getetag`, but some servers (dav-server among them)
+/// leave the quotes out; the version must be the string the server expects in `If-Match`, so
+/// bare tags are quoted. Apache marks a file's ETag weak (`W/"…"`) during the second after it
+/// changed and strong afterwards; the weak mark is dropped so the version stays the same when it
+/// becomes strong (otherwise the next listing would look like a change on the server). An
+/// `If-Match` sent during that second gets 412 — a harmless retry, never an overwrite.
+pub fn entity_tag(raw: &str) -> String {
+    let raw = raw.trim();
+    let raw = raw.strip_prefix("W/").unwrap_or(raw);
+    if raw.starts_with('"') {
+        raw.to_owned()
+    } else {
+        format!("\"{raw}\"")
+    }
+}
+
 fn md5_of_checksums(value: &str) -> Option<String> {
     value.split_whitespace().find_map(|part| {
         let (algo, hex) = part.split_once(':')?;
@@ -370,7 +388,10 @@ fn meta_of(path: &ItemPath, p: Props) -> Result<Meta, ParseError> {
     };
     if p.collection {
         // Collections often have no ETag; their version then only says "a folder".
-        let version = p.etag.unwrap_or_else(|| NO_ETAG.to_owned());
+        let version = match p.etag.as_deref().map(str::trim) {
+            Some(e) if !e.is_empty() => entity_tag(e),
+            _ => NO_ETAG.to_owned(),
+        };
         return Ok(Meta::dir(&version, modified));
     }
     let etag = p
@@ -387,7 +408,7 @@ fn meta_of(path: &ItemPath, p: Props) -> Result<Meta, ParseError> {
     };
     Ok(Meta {
         kind: ItemKind::File,
-        version: Version::new(etag.trim()),
+        version: Version::new(entity_tag(etag.trim())),
         size,
         modified,
         attributes: 0,

@@ -43,8 +43,8 @@ pub enum Depth {
     Infinity,
 }
 
-/// PROPFIND of a collection (or an item).
-pub fn propfind(share: &ShareUrl, path: &ItemPath, depth: Depth) -> Request {
+/// PROPFIND of an item: a collection (its URL ends in `/`) or a file.
+pub fn propfind(share: &ShareUrl, path: &ItemPath, depth: Depth, collection: bool) -> Request {
     let depth = match depth {
         Depth::Zero => "0",
         Depth::One => "1",
@@ -52,7 +52,7 @@ pub fn propfind(share: &ShareUrl, path: &ItemPath, depth: Depth) -> Request {
     };
     Request {
         method: "PROPFIND",
-        url: share.url(path, true),
+        url: share.url(path, collection),
         headers: vec![
             ("Depth", depth.into()),
             ("Content-Type", "application/xml; charset=utf-8".into()),

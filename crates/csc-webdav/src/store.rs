@@ -14,7 +14,7 @@ use csc_core::store::{ChunkStream, Listing, RemoteError, RemoteStore, WriteInfo}
 use csc_core::{ItemPath, Meta, Precondition, RemoteEntry, Version};
 
 use crate::href::ShareUrl;
-use crate::multistatus::{Limits, parse};
+use crate::multistatus::{Limits, NO_ETAG, entity_tag, parse};
 use crate::request::{self, Depth, Request};
 use crate::status::error_for;
 
@@ -84,6 +84,8 @@ pub struct DavStore<T> {
     transport: T,
     limits: Limits,
     mode: Cell<Mode>,
+    /// Whether the server honours If-Match / If-None-Match (probed before the first write).
+    preconditions: Cell<Option<bool>>,
 }
 
 impl<T: Transport> DavStore<T> {
@@ -94,6 +96,7 @@ impl<T: Transport> DavStore<T> {
             transport,
             limits: Limits::default(),
             mode: Cell::new(Mode::Unknown),
+            preconditions: Cell::new(None),
         }
     }
 
@@ -129,10 +132,61 @@ impl<T: Transport> DavStore<T> {
         Ok(out)
     }
 
+    /// Checks, once, that the server honours conditional requests, so that no write can
+    /// overwrite a change this client has not seen. Some servers (rclone 1.60's `serve
+    /// webdav` among them) ignore If-Match and If-None-Match; on those every write is refused
+    /// and the share can only be read.
+    ///
+    /// The probe creates a file with `If-None-Match: *` twice: a server that honours the header
+    /// answers the second with 412. The probe file is removed again.
+    async fn check_preconditions(&self) -> Result<(), RemoteError> {
+        if self.preconditions.get().is_none() {
+            let name = format!(".csc-probe-{}", self.transport.now_ms());
+            let path = ItemPath::new(&name)
+                .map_err(|e| RemoteError::Protocol(format!("probe name: {e}")))?;
+            let put = request::put(&self.share, &path, &Precondition::MustNotExist, 0);
+            let first = self
+                .transport
+                .send(&put, Some(crate::store::NoBody))
+                .await?;
+            if !matches!(first.status, 200 | 201 | 204) {
+                return Err(self.fail(&first, &path));
+            }
+            let etag = first.header("etag").map(str::to_owned);
+            let second = self
+                .transport
+                .send(&put, Some(crate::store::NoBody))
+                .await?;
+            let honoured = second.status == 412;
+            let mut delete = match &etag {
+                Some(e) => request::delete(&self.share, &path, &Version::new(e.as_str()), false),
+                None => request::delete(&self.share, &path, &Version::new(NO_ETAG), false),
+            };
+            if !honoured {
+                // The second PUT replaced the file, so its ETag may have changed.
+                delete.headers.retain(|(n, _)| *n != "If-Match");
+            }
+            let _ = self.send(&delete).await?;
+            self.preconditions.set(Some(honoured));
+        }
+        if self.preconditions.get() == Some(false) {
+            return Err(RemoteError::Protocol(format!(
+                "the server at {} ignores If-Match and If-None-Match (a probe showed it), so a change sent to it could overwrite someone else's; this share is read-only here. Use a server that honours conditional requests (csc-server, Apache mod_dav, Nextcloud)",
+                self.share.url(&ItemPath::root(), true)
+            )));
+        }
+        Ok(())
+    }
+
     /// PROPFIND of one item (Depth 0): its server copy now.
-    async fn stat(&self, path: &ItemPath) -> Result<Meta, RemoteError> {
+    async fn stat(&self, path: &ItemPath, collection: bool) -> Result<Meta, RemoteError> {
         let response = self
-            .send(&request::propfind(&self.share, path, Depth::Zero))
+            .send(&request::propfind(
+                &self.share,
+                path,
+                Depth::Zero,
+                collection,
+            ))
             .await?;
         if response.status != 207 {
             return Err(self.fail(&response, path));
@@ -154,7 +208,7 @@ impl<T: Transport> DavStore<T> {
         depth: Depth,
     ) -> Result<Result<Vec<RemoteEntry>, u16>, RemoteError> {
         let response = self
-            .send(&request::propfind(&self.share, path, depth))
+            .send(&request::propfind(&self.share, path, depth, true))
             .await?;
         if response.status != 207 {
             return match response.status {
@@ -282,7 +336,12 @@ fn meta_from_headers<B>(response: &Response<B>, path: &ItemPath) -> Result<Meta,
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .and_then(|d| i64::try_from(d.as_millis()).ok())
         .unwrap_or(0);
-    Ok(Meta::file(etag, size, csc_core::Millis(modified), None))
+    Ok(Meta::file(
+        &entity_tag(etag),
+        size,
+        csc_core::Millis(modified),
+        None,
+    ))
 }
 
 impl<T: Transport> RemoteStore for DavStore<T> {
@@ -335,6 +394,7 @@ impl<T: Transport> RemoteStore for DavStore<T> {
         info: &WriteInfo,
         body: B,
     ) -> Result<Meta, RemoteError> {
+        self.check_preconditions().await?;
         let req = request::put(&self.share, path, precondition, info.size);
         let response = self.transport.send(&req, Some(body)).await?;
         match response.status {
@@ -344,8 +404,13 @@ impl<T: Transport> RemoteStore for DavStore<T> {
         // Servers that send no ETag on PUT are asked (a race with another writer shows as a
         // different ETag, which the next listing reconciles).
         match response.header("etag") {
-            Some(etag) => Ok(Meta::file(etag, info.size, info.modified, None)),
-            None => self.stat(path).await,
+            Some(etag) => Ok(Meta::file(
+                &entity_tag(etag),
+                info.size,
+                info.modified,
+                None,
+            )),
+            None => self.stat(path, false).await,
         }
     }
 
@@ -357,7 +422,7 @@ impl<T: Transport> RemoteStore for DavStore<T> {
     ) -> Result<Meta, RemoteError> {
         // WebDAV keeps no client times or attributes that every server honours: the server
         // copy stays as it is, checked against the expected version.
-        let meta = self.stat(path).await?;
+        let meta = self.stat(path, false).await?;
         if &meta.version != expected {
             return Err(RemoteError::PreconditionFailed(path.clone()));
         }
@@ -365,6 +430,7 @@ impl<T: Transport> RemoteStore for DavStore<T> {
     }
 
     async fn delete(&self, path: &ItemPath, expected: &Version) -> Result<(), RemoteError> {
+        self.check_preconditions().await?;
         let collection = expected.as_str() == crate::multistatus::NO_ETAG;
         let response = self
             .send(&request::delete(&self.share, path, expected, collection))
@@ -378,7 +444,7 @@ impl<T: Transport> RemoteStore for DavStore<T> {
     async fn make_dir(&self, path: &ItemPath) -> Result<Meta, RemoteError> {
         let response = self.send(&request::mkcol(&self.share, path)).await?;
         match response.status {
-            201 => self.stat(path).await,
+            201 => self.stat(path, true).await,
             _ => Err(self.fail(&response, path)),
         }
     }
@@ -389,7 +455,9 @@ impl<T: Transport> RemoteStore for DavStore<T> {
         to: &ItemPath,
         expected: &Version,
     ) -> Result<Meta, RemoteError> {
-        let current = self.stat(from).await?;
+        self.check_preconditions().await?;
+        // The kind decides the URL form; a folder answers a file-form PROPFIND too.
+        let current = self.stat(from, false).await?;
         let collection = current.kind.is_dir();
         let response = self
             .send(&request::move_item(
@@ -401,7 +469,7 @@ impl<T: Transport> RemoteStore for DavStore<T> {
             ))
             .await?;
         match response.status {
-            201 | 204 => self.stat(to).await,
+            201 | 204 => self.stat(to, collection).await,
             _ => Err(self.fail(&response, from)),
         }
     }

@@ -55,7 +55,55 @@ fn steps() -> Vec<Step> {
                 ]))
             },
         },
+        Step {
+            name: format!(
+                "Debian packages for the WebDAV tests: {}",
+                DEBIAN_PACKAGES.join(", ")
+            ),
+            is_installed: || DEBIAN_PROGRAMS.iter().all(|p| on_path(p)),
+            install: install_debian_packages,
+        },
     ]
+}
+
+/// Debian packages the tests use: litmus (the WebDAV compliance suite), and two independent
+/// WebDAV servers for interop tests (Apache httpd with mod_dav, rclone's `serve webdav`).
+const DEBIAN_PACKAGES: &[&str] = &["litmus", "rclone", "apache2"];
+
+/// The programs those packages put on PATH.
+const DEBIAN_PROGRAMS: &[&str] = &["litmus", "rclone", "apache2"];
+
+fn on_path(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        || Path::new("/usr/sbin").join(program).is_file()
+}
+
+fn install_debian_packages() -> Result<()> {
+    let root = process::probe(Command::new("id").arg("-u")).is_some_and(|o| o.trim() == "0");
+    let apt = |args: &[&str]| {
+        let mut c = if root {
+            Command::new("apt-get")
+        } else {
+            let mut c = Command::new("sudo");
+            c.arg("apt-get");
+            c
+        };
+        c.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    let mut install = apt(&["install", "-y", "--no-install-recommends"]);
+    install.args(DEBIAN_PACKAGES);
+    if process::run(&mut install).is_ok() {
+        return Ok(());
+    }
+    // A fresh machine may have no package lists yet.
+    process::run(&mut apt(&["update"])).context(
+        "apt-get update failed: the Debian packages need root (or sudo) and the Debian mirror",
+    )?;
+    let mut install = apt(&["install", "-y", "--no-install-recommends"]);
+    install.args(DEBIAN_PACKAGES);
+    process::run(&mut install)
 }
 
 /// Runs every setup step, after checking that the pinned version agrees with
