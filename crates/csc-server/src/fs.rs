@@ -595,22 +595,19 @@ impl DavFileSystem for ShareFs {
     fn get_props<'a>(&'a self, path: &'a DavPath, do_content: bool) -> FsFuture<'a, Vec<DavProp>> {
         async move {
             let key = key_of(path)?;
-            let this = self.clone();
-            blocking(move || -> FsResult<Vec<DavProp>> {
-                let disk = this.resolve(&key)?;
-                let meta = this.observe(&key, &disk)?;
-                let mut props = live_props(&meta.record);
-                for (k, xml) in this.inner.journal.props(&key).map_err(journal_err)? {
-                    if let Some(p) = dead_prop(&k, xml) {
-                        props.push(p);
-                    }
+            // dav-server adds these to every PROPFIND answer, whatever was asked, and parses
+            // each one: only the dead properties are listed here (the content hashes are
+            // answered when asked for by name). The journal answers without touching the disk.
+            let mut props = Vec::new();
+            for (k, xml) in self.inner.journal.props(&key).map_err(journal_err)? {
+                if let Some(p) = dead_prop(&k, xml) {
+                    props.push(p);
                 }
-                if !do_content {
-                    props = props.into_iter().map(without_value).collect();
-                }
-                Ok(props)
-            })
-            .await
+            }
+            if !do_content {
+                props = props.into_iter().map(without_value).collect();
+            }
+            Ok(props)
         }
         .boxed()
     }
@@ -618,34 +615,44 @@ impl DavFileSystem for ShareFs {
     fn get_prop<'a>(&'a self, path: &'a DavPath, prop: DavProp) -> FsFuture<'a, Vec<u8>> {
         async move {
             let key = key_of(path)?;
-            let this = self.clone();
-            blocking(move || -> FsResult<Vec<u8>> {
-                let disk = this.resolve(&key)?;
-                let meta = this.observe(&key, &disk)?;
-                if prop.namespace.as_deref() == Some(CSC_NS) {
-                    return live_props(&meta.record)
-                        .into_iter()
-                        .find(|p| p.name == prop.name)
-                        .and_then(|p| p.xml)
-                        .ok_or(FsError::NotFound);
-                }
-                let wanted = prop_key(prop.namespace.as_deref(), &prop.name);
-                this.inner
-                    .journal
-                    .props(&key)
-                    .map_err(journal_err)?
+            let record = self.record_of(&key).await?;
+            if prop.namespace.as_deref() == Some(CSC_NS) {
+                return live_props(&record)
                     .into_iter()
-                    .find(|(k, _)| *k == wanted)
-                    .map(|(_, xml)| xml)
-                    .ok_or(FsError::NotFound)
-            })
-            .await
+                    .find(|p| p.name == prop.name)
+                    .and_then(|p| p.xml)
+                    .ok_or(FsError::NotFound);
+            }
+            let wanted = prop_key(prop.namespace.as_deref(), &prop.name);
+            self.inner
+                .journal
+                .props(&key)
+                .map_err(journal_err)?
+                .into_iter()
+                .find(|(k, _)| *k == wanted)
+                .map(|(_, xml)| xml)
+                .ok_or(FsError::NotFound)
         }
         .boxed()
     }
 }
 
 impl ShareFs {
+    /// The journal's record of `key`; an item the journal does not know yet is looked at on
+    /// disk (safely resolved) and journaled first.
+    async fn record_of(&self, key: &str) -> FsResult<Record> {
+        if let Some(r) = self.inner.journal.get(key).map_err(journal_err)? {
+            return Ok(r);
+        }
+        let this = self.clone();
+        let key = key.to_owned();
+        blocking(move || {
+            let disk = this.resolve(&key)?;
+            Ok(this.observe(&key, &disk)?.record)
+        })
+        .await
+    }
+
     fn remove<'a>(&'a self, path: &'a DavPath, dir: bool) -> FsFuture<'a, ()> {
         async move {
             let key = key_of(path)?;

@@ -438,29 +438,33 @@ impl Journal {
         Ok(())
     }
 
-    /// The changes under `prefix` after `since`.
+    /// The changes under `prefix` after `since`. Both queries walk the sequence index from
+    /// `since`, so an unchanged share costs two empty index lookups whatever its size.
     pub fn changes_since(&self, since: i64, prefix: &str) -> Result<Changes, JournalError> {
+        let under = |path: &str| {
+            prefix.is_empty()
+                || path == prefix
+                || (path.starts_with(prefix) && path.as_bytes().get(prefix.len()) == Some(&b'/'))
+        };
         let inner = self.lock();
-        let changed = inner
+        let mut changed = inner
             .conn
-            .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM items WHERE seq > ?2 AND {} ORDER BY path",
-                subtree("path")
-            ))?
-            .query_map(params![prefix, since], row_to_record)?
+            .prepare_cached(&format!("SELECT {COLUMNS} FROM items WHERE seq > ?1"))?
+            .query_map([since], row_to_record)?
+            .filter(|r| r.as_ref().map_or(true, |r| under(&r.path)))
             .collect::<Result<Vec<_>, _>>()?;
-        let removed = if since == 0 {
+        changed.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut removed = if since == 0 {
             Vec::new()
         } else {
             inner
                 .conn
-                .prepare_cached(&format!(
-                    "SELECT path FROM removed WHERE seq > ?2 AND {} ORDER BY path",
-                    subtree("path")
-                ))?
-                .query_map(params![prefix, since], |r| r.get(0))?
+                .prepare_cached("SELECT path FROM removed WHERE seq > ?1")?
+                .query_map([since], |r| r.get::<_, String>(0))?
+                .filter(|p| p.as_ref().map_or(true, |p| under(p)))
                 .collect::<Result<Vec<_>, _>>()?
         };
+        removed.sort();
         Ok(Changes {
             changed,
             removed,
@@ -679,6 +683,33 @@ mod tests {
         assert_eq!(a.etag(j.id()), b.etag(j.id()));
         let c = j.record("a", file(1, 9), Some(hashes(2))).unwrap();
         assert_ne!(a.etag(j.id()), c.etag(j.id()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Regression (found by litmus' propmove): a move dropped the properties it was meant to
+    /// carry, because the old paths' rows were removed before they were copied.
+    #[test]
+    fn a_move_carries_the_dead_properties_of_the_whole_subtree() {
+        let dir = std::env::temp_dir().join(format!("csc-journal3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let j = Journal::open(&dir.join("j.sqlite")).unwrap();
+        let d = Stat {
+            dir: true,
+            size: 0,
+            mtime_ns: 1,
+            ino: 1,
+        };
+        j.record("d", d, None).unwrap();
+        j.record("d/f", file(1, 2), Some(hashes(1))).unwrap();
+        let prop = vec![("{urn:x}p".to_owned(), Some(b"<p/>".to_vec()))];
+        j.patch_props("d", &prop).unwrap();
+        j.patch_props("d/f", &prop).unwrap();
+        j.rename_tree("d", "e", |_| None).unwrap();
+        assert_eq!(j.props("e").unwrap().len(), 1);
+        assert_eq!(j.props("e/f").unwrap().len(), 1);
+        assert!(j.props("d/f").unwrap().is_empty());
+        assert!(j.get("d/f").unwrap().is_none());
+        assert_eq!(j.get("e/f").unwrap().unwrap().hashes, Some(hashes(1)));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

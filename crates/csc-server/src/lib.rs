@@ -244,6 +244,25 @@ pub fn router(share: Arc<Share>) -> Router {
     router.layer(middleware::from_fn(log_request))
 }
 
+/// Serves the share on `listener` until `shutdown` completes. Responses go out as they are
+/// written (TCP_NODELAY): a multistatus streams in several writes, and Nagle's algorithm would
+/// hold the later ones back for the client's delayed ACK (40 ms per request).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    share: Arc<Share>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    use axum::serve::ListenerExt;
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!("could not set TCP_NODELAY: {e}");
+        }
+    });
+    axum::serve(listener, router(share))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
 async fn not_found() -> Response {
     refuse(
         StatusCode::NOT_FOUND,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use csc_server::{Options, Share, check_bind, router};
+use csc_server::{Options, Share, check_bind, serve};
 
 /// Serves a folder as a WebDAV share (with RFC 6578 sync-collection) for Offline Files.
 #[derive(Debug, Parser)]
@@ -93,10 +93,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "csc-server: serving {} at http://{addr}/dav/ (app at http://{addr}/)",
         share.root().display()
     );
-    axum::serve(listener, router(share))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    serve(listener, share, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

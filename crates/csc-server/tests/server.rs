@@ -197,15 +197,16 @@ fn etags_are_strong_change_with_every_content_change_and_stay_for_the_same_conte
     // Same length, same second: still a new ETag.
     assert_eq!(s.send("PUT", "/dav/f", &[], b"tw0").status, 204);
     assert_ne!(two, s.etag("/dav/f"));
-    let listing = s.send("PROPFIND", "/dav/f", &[("depth", "0")], b"");
+    // The content hashes are live properties, answered when asked for by name.
+    let body = br#"<?xml version="1.0"?><d:propfind xmlns:d="DAV:" xmlns:c="urn:offline-files:csc"><d:prop><d:getetag/><c:md5/><c:sha256/></d:prop></d:propfind>"#;
+    let listing = s.send("PROPFIND", "/dav/f", &[("depth", "0")], body);
+    let text = listing.text();
+    // md5("tw0") and sha256("tw0").
     assert!(
-        listing
-            .text()
-            .contains("<C:md5 xmlns:C=\"urn:offline-files:csc\">"),
-        "{}",
-        listing.text()
+        text.contains(">55170374ac27e602bb3c0785b3b6d410<"),
+        "{text}"
     );
-    assert!(listing.text().contains(":sha256"));
+    assert!(text.contains(":sha256"), "{text}");
 }
 
 #[test]
@@ -213,8 +214,10 @@ fn two_concurrent_puts_with_the_same_if_match_exactly_one_wins() {
     let s = TestServer::start(|o| o);
     assert_eq!(s.send("PUT", "/dav/f", &[], b"base").status, 201);
     let etag = s.etag("/dav/f");
-    // The first upload holds its body back until the second has been sent.
-    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    // The first upload holds its body back until the second has been sent. With room for one
+    // chunk in the channel, the second send returns only once the server has taken the first
+    // chunk, that is, once the first PUT holds its lock and is writing.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(1);
     let first = s
         .request("PUT", "/dav/f")
         .header("if-match", etag.as_str())
@@ -228,6 +231,8 @@ fn two_concurrent_puts_with_the_same_if_match_exactly_one_wins() {
     let first = s.rt.spawn(tower::ServiceExt::oneshot(app.clone(), first));
     s.rt.block_on(tx.send(Ok(Bytes::from_static(b"fir"))))
         .unwrap();
+    s.rt.block_on(tx.send(Ok(Bytes::from_static(b"s"))))
+        .unwrap();
     let second = s
         .request("PUT", "/dav/f")
         .header("if-match", etag.as_str())
@@ -236,7 +241,7 @@ fn two_concurrent_puts_with_the_same_if_match_exactly_one_wins() {
     let second = s.rt.spawn(tower::ServiceExt::oneshot(app, second));
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert!(!second.is_finished(), "the second PUT waits for the first");
-    s.rt.block_on(tx.send(Ok(Bytes::from_static(b"st"))))
+    s.rt.block_on(tx.send(Ok(Bytes::from_static(b"t"))))
         .unwrap();
     drop(tx);
     let first = s.rt.block_on(first).unwrap().unwrap().status().as_u16();
@@ -300,14 +305,17 @@ fn a_reader_sees_the_old_file_until_an_upload_completes_and_a_cut_upload_leaves_
     let during = s.send("GET", "/dav/f", &[], b"");
     assert_eq!(during.body, b"old content", "no reader sees half a file");
     drop(sock);
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    assert_eq!(std::fs::read(s.root().join("f")).unwrap(), b"old content");
+    // The server notices the hang-up and drops the temporary.
     let uploads = s.root().join(".offline-files/uploads");
-    assert_eq!(
-        std::fs::read_dir(&uploads).unwrap().count(),
-        0,
-        "the temporary is gone"
-    );
+    let start = std::time::Instant::now();
+    while std::fs::read_dir(&uploads).unwrap().count() > 0 {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "the temporary of the cut upload is still there"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(std::fs::read(s.root().join("f")).unwrap(), b"old content");
 }
 
 #[test]
@@ -475,4 +483,28 @@ fn a_range_request_returns_the_range_with_the_etag() {
     assert_eq!(a.body, b"234");
     assert_eq!(a.header("content-range"), Some("bytes 2-4/10"));
     assert!(a.header("etag").is_some());
+}
+
+#[test]
+fn the_built_app_is_served_at_the_root_with_its_index_for_client_routes() {
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("index.html"), b"<!doctype html><p>app</p>").unwrap();
+    std::fs::write(app.path().join("app.js"), b"console.log(1)").unwrap();
+    let dir = app.path().to_path_buf();
+    let s = TestServer::start(move |o| Options {
+        app_dir: Some(dir),
+        ..o
+    });
+    assert_eq!(
+        s.send("GET", "/", &[], b"").body,
+        b"<!doctype html><p>app</p>"
+    );
+    assert_eq!(s.send("GET", "/app.js", &[], b"").body, b"console.log(1)");
+    let route = s.send("GET", "/shares/docs", &[], b"");
+    assert_eq!(route.status, 200);
+    assert_eq!(route.body, b"<!doctype html><p>app</p>");
+    assert_eq!(
+        s.send("PROPFIND", "/dav/", &[("depth", "0")], b"").status,
+        207
+    );
 }

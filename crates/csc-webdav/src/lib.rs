@@ -9,8 +9,13 @@
 //! - [`status`]: what a failed request's status means to the engine (412 → re-plan, 401/403 →
 //!   credentials, 429/5xx → retry after Retry-After…);
 //! - [`store`]: `DavStore`, the engine's `RemoteStore` over any [`store::Transport`];
-//! - `native` (not on wasm): a blocking HTTP transport (ureq) for tests, tools and benchmarks.
+//! - `fetch` (wasm): the browser's fetch, the transport the engine uses in the browser;
+//! - `native` (not on wasm): a blocking HTTP transport (ureq) for tests, tools and benchmarks;
+//! - [`auth`]: credentials as both send them.
 
+pub mod auth;
+#[cfg(target_arch = "wasm32")]
+pub mod fetch;
 pub mod href;
 pub mod multistatus;
 #[cfg(not(target_arch = "wasm32"))]
@@ -19,6 +24,7 @@ pub mod request;
 pub mod status;
 pub mod store;
 
+pub use auth::Auth;
 pub use href::{HrefError, ShareUrl};
 pub use multistatus::{Entry, Limits, Multistatus, ParseError, parse};
 pub use request::{Depth, Request};

@@ -12,48 +12,11 @@ use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-use base64::Engine as _;
 use csc_core::store::{ChunkStream, RemoteError};
 
+use crate::auth::Auth;
 use crate::request::Request;
 use crate::store::{Response, Transport};
-
-/// Credentials sent with every request.
-#[derive(Clone, PartialEq, Eq)]
-pub enum Auth {
-    /// `Authorization: Bearer <token>`.
-    Bearer(String),
-    /// `Authorization: Basic …`.
-    Basic {
-        /// The user name.
-        user: String,
-        /// The password.
-        password: String,
-    },
-}
-
-impl std::fmt::Debug for Auth {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Credentials never reach a log.
-        match self {
-            Auth::Bearer(_) => f.write_str("Bearer(…)"),
-            Auth::Basic { user, .. } => write!(f, "Basic({user}, …)"),
-        }
-    }
-}
-
-impl Auth {
-    /// The `Authorization` header's value.
-    pub fn header(&self) -> String {
-        match self {
-            Auth::Bearer(t) => format!("Bearer {t}"),
-            Auth::Basic { user, password } => format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-            ),
-        }
-    }
-}
 
 /// A blocking HTTP transport.
 #[derive(Debug)]

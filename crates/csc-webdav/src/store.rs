@@ -7,7 +7,8 @@
 
 #![allow(async_fn_in_trait)]
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ops::Range;
 
 use csc_core::store::{ChunkStream, Listing, RemoteError, RemoteStore, WriteInfo};
@@ -77,6 +78,83 @@ enum Mode {
     DepthOne,
 }
 
+/// How many walks may skip unchanged folders before one lists everything again (and checks
+/// that the server's folder ETags still change with their content).
+const FULL_WALK_EVERY: u32 = 10;
+
+/// What the last Depth 1 walk saw, for the next one.
+#[derive(Debug, Default)]
+struct WalkCache {
+    /// Whether the server's folder ETags change when anything below them changes: unknown
+    /// until two full walks show a changed file; `false` as soon as one shows a file changed
+    /// under a folder whose ETag did not.
+    propagates: Option<bool>,
+    /// Walks since the last full one.
+    walks_since_full: u32,
+    /// Each listed folder's children.
+    folders: HashMap<ItemPath, Vec<RemoteEntry>>,
+    /// Every item's version.
+    versions: HashMap<ItemPath, Version>,
+}
+
+impl WalkCache {
+    /// Copies the subtree of `folder` from the last walk.
+    fn reuse(
+        &self,
+        folder: &ItemPath,
+        folders: &mut HashMap<ItemPath, Vec<RemoteEntry>>,
+        versions: &mut HashMap<ItemPath, Version>,
+    ) {
+        let mut stack = vec![folder.clone()];
+        while let Some(f) = stack.pop() {
+            let Some(children) = self.folders.get(&f) else {
+                continue;
+            };
+            for c in children {
+                versions.insert(c.path.clone(), c.meta.version.clone());
+                if c.meta.kind.is_dir() {
+                    stack.push(c.path.clone());
+                }
+            }
+            folders.insert(f, children.clone());
+        }
+    }
+
+    /// Learns from two full walks whether folder ETags follow their content: a file whose
+    /// version changed is evidence, for or against, in each folder above it.
+    fn learn(&mut self, now: &HashMap<ItemPath, Version>) {
+        if self.versions.is_empty() || self.propagates == Some(false) {
+            return;
+        }
+        for (path, version) in now {
+            let Some(before) = self.versions.get(path) else {
+                continue;
+            };
+            let is_file = self
+                .folders
+                .get(&path.parent().unwrap_or_else(ItemPath::root))
+                .and_then(|c| c.iter().find(|e| &e.path == path))
+                .is_some_and(|e| !e.meta.kind.is_dir());
+            if before == version || !is_file {
+                continue;
+            }
+            let mut up = path.parent();
+            while let Some(folder) = up {
+                if folder.is_root() {
+                    break;
+                }
+                let same = now.get(&folder) == self.versions.get(&folder);
+                if same || now.get(&folder).is_some_and(|v| v.as_str() == NO_ETAG) {
+                    self.propagates = Some(false);
+                    return;
+                }
+                self.propagates = Some(true);
+                up = folder.parent();
+            }
+        }
+    }
+}
+
 /// A WebDAV share as the engine's remote store.
 #[derive(Debug)]
 pub struct DavStore<T> {
@@ -86,6 +164,8 @@ pub struct DavStore<T> {
     mode: Cell<Mode>,
     /// Whether the server honours If-Match / If-None-Match (probed before the first write).
     preconditions: Cell<Option<bool>>,
+    /// The last Depth 1 walk.
+    walks: RefCell<WalkCache>,
 }
 
 impl<T: Transport> DavStore<T> {
@@ -97,6 +177,7 @@ impl<T: Transport> DavStore<T> {
             limits: Limits::default(),
             mode: Cell::new(Mode::Unknown),
             preconditions: Cell::new(None),
+            walks: RefCell::new(WalkCache::default()),
         }
     }
 
@@ -242,22 +323,7 @@ impl<T: Transport> DavStore<T> {
             }
         }
         if self.mode.get() == Mode::DepthOne {
-            let mut folders = vec![root];
-            while let Some(folder) = folders.pop() {
-                let children = self
-                    .propfind(&folder, Depth::One)
-                    .await?
-                    .map_err(|s| RemoteError::Protocol(format!("PROPFIND failed: HTTP {s}")))?;
-                for child in children {
-                    if child.path == folder || !child.path.is_descendant_of(&folder) {
-                        continue;
-                    }
-                    if child.meta.kind.is_dir() {
-                        folders.push(child.path.clone());
-                    }
-                    entries.push(child);
-                }
-            }
+            entries = self.walk_depth_one().await?;
         }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(Listing {
@@ -268,6 +334,56 @@ impl<T: Transport> DavStore<T> {
             epoch: None,
             token: None,
         })
+    }
+
+    /// Lists the share folder by folder (PROPFIND Depth 1). Where the server's folder ETags are
+    /// known to change whenever anything below them changes, a folder whose ETag is the one of
+    /// the last walk is not listed again: its subtree is taken from that walk.
+    async fn walk_depth_one(&self) -> Result<Vec<RemoteEntry>, RemoteError> {
+        let mut cache = std::mem::take(&mut *self.walks.borrow_mut());
+        let full = cache.propagates != Some(true) || cache.walks_since_full >= FULL_WALK_EVERY;
+        let mut folders: HashMap<ItemPath, Vec<RemoteEntry>> = HashMap::new();
+        let mut versions: HashMap<ItemPath, Version> = HashMap::new();
+        let mut entries = Vec::new();
+        let mut stack = vec![ItemPath::root()];
+        while let Some(folder) = stack.pop() {
+            let children = self
+                .propfind(&folder, Depth::One)
+                .await?
+                .map_err(|s| RemoteError::Protocol(format!("PROPFIND failed: HTTP {s}")))?;
+            let children: Vec<RemoteEntry> = children
+                .into_iter()
+                .filter(|c| c.path != folder && c.path.is_descendant_of(&folder))
+                .collect();
+            for child in &children {
+                versions.insert(child.path.clone(), child.meta.version.clone());
+                if !child.meta.kind.is_dir() {
+                    continue;
+                }
+                let unchanged = !full
+                    && child.meta.version.as_str() != NO_ETAG
+                    && cache.versions.get(&child.path) == Some(&child.meta.version);
+                if unchanged {
+                    cache.reuse(&child.path, &mut folders, &mut versions);
+                } else {
+                    stack.push(child.path.clone());
+                }
+            }
+            folders.insert(folder, children);
+        }
+        for children in folders.values() {
+            entries.extend(children.iter().cloned());
+        }
+        if full {
+            cache.learn(&versions);
+            cache.walks_since_full = 0;
+        } else {
+            cache.walks_since_full += 1;
+        }
+        cache.folders = folders;
+        cache.versions = versions;
+        *self.walks.borrow_mut() = cache;
+        Ok(entries)
     }
 
     /// A sync-collection REPORT; `Ok(None)` when the server does not support it.

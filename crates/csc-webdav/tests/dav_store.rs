@@ -46,6 +46,8 @@ struct FakeDav {
     share: ShareUrl,
     sync_collection: bool,
     depth_infinity: bool,
+    /// Folder ETags that change whenever anything below changes (as Nextcloud's do).
+    tree_etags: bool,
     log: RefCell<Vec<String>>,
 }
 
@@ -56,8 +58,32 @@ impl FakeDav {
             share: ShareUrl::new(URL).unwrap(),
             sync_collection,
             depth_infinity,
+            tree_etags: false,
             log: RefCell::new(Vec::new()),
         }
+    }
+
+    /// What PROPFIND says of `path`: with tree ETags, a folder's version sums up its subtree.
+    fn listed_meta(
+        &self,
+        snap: &std::collections::BTreeMap<ItemPath, (csc_core::Meta, Vec<u8>)>,
+        path: &ItemPath,
+        meta: &csc_core::Meta,
+    ) -> csc_core::Meta {
+        if !self.tree_etags || !meta.kind.is_dir() {
+            return meta.clone();
+        }
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for (k, (m, _)) in snap {
+            if k.is_descendant_of(path) {
+                k.hash(&mut h);
+                m.version.as_str().hash(&mut h);
+            }
+        }
+        let mut m = meta.clone();
+        m.version = Version::new(format!("\"t{:x}\"", h.finish()).as_str());
+        m
     }
 
     fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
@@ -170,14 +196,18 @@ impl Transport for FakeDav {
                         "<d:status>HTTP/1.1 404 Not Found</d:status>",
                         "<d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat>",
                     )),
-                    Some(m) => xml.push_str(&self.xml_response(&path, Some(m))),
+                    Some(m) => {
+                        let m = self.listed_meta(&snap, &path, m);
+                        xml.push_str(&self.xml_response(&path, Some(&m)))
+                    }
                 }
                 if depth != "0" {
                     for (k, (m, _)) in &snap {
                         let child = k.parent().as_ref() == Some(&path);
                         let below = k.is_descendant_of(&path) || path.is_root();
                         if (depth == "1" && child) || (depth == "infinity" && below) {
-                            xml.push_str(&self.xml_response(k, Some(m)));
+                            let m = self.listed_meta(&snap, k, m);
+                            xml.push_str(&self.xml_response(k, Some(&m)));
                         }
                     }
                 }
@@ -422,4 +452,90 @@ fn without_sync_collection_the_engine_lists_by_propfind_and_still_syncs() {
     );
     let log = e.remote().transport().log.borrow().clone();
     assert!(log.iter().any(|r| r.starts_with("PROPFIND")), "{log:?}");
+}
+
+/// A share of `folders` folders with a file each, two levels deep.
+fn wide_share(dav: &FakeDav, folders: usize) {
+    for i in 0..folders {
+        dav.remote.put_file(&p(&format!("f{i}/sub/file.txt")), b"x");
+    }
+}
+
+fn propfinds(store: &DavStore<FakeDav>) -> Vec<String> {
+    std::mem::take(&mut *store.transport().log.borrow_mut())
+        .into_iter()
+        .filter(|r| r.starts_with("PROPFIND"))
+        .collect()
+}
+
+#[test]
+fn where_folder_etags_follow_their_content_an_unchanged_folder_is_not_walked_again() {
+    let mut dav = FakeDav::new(false, false);
+    dav.tree_etags = true;
+    wide_share(&dav, 5);
+    let store = DavStore::new(ShareUrl::new(URL).unwrap(), dav);
+    // Two full walks, between them a changed file: the evidence that folder ETags follow.
+    let first = run(store.list(None)).unwrap();
+    assert_eq!(first.entries.len(), 15);
+    store
+        .transport()
+        .remote
+        .put_file(&p("f1/sub/file.txt"), b"changed");
+    run(store.list(None)).unwrap();
+    propfinds(&store);
+    // Now a change deep in one folder costs the PROPFINDs along its path only.
+    store
+        .transport()
+        .remote
+        .put_file(&p("f3/sub/file.txt"), b"changed too");
+    let listing = run(store.list(None)).unwrap();
+    assert_eq!(
+        propfinds(&store),
+        ["PROPFIND ", "PROPFIND f3/", "PROPFIND f3/sub/"]
+    );
+    assert_eq!(listing.entries.len(), 15);
+    let f3 = listing
+        .entries
+        .iter()
+        .find(|e| e.path == p("f3/sub/file.txt"))
+        .unwrap();
+    assert_eq!(
+        Some(&f3.meta.version),
+        store
+            .transport()
+            .remote
+            .meta(&p("f3/sub/file.txt"))
+            .map(|m| m.version)
+            .as_ref()
+    );
+    // An unchanged share: one PROPFIND.
+    run(store.list(None)).unwrap();
+    assert_eq!(propfinds(&store), ["PROPFIND "]);
+}
+
+#[test]
+fn where_folder_etags_do_not_follow_their_content_every_walk_lists_every_folder() {
+    let dav = FakeDav::new(false, false);
+    wide_share(&dav, 3);
+    let store = DavStore::new(ShareUrl::new(URL).unwrap(), dav);
+    run(store.list(None)).unwrap();
+    store
+        .transport()
+        .remote
+        .put_file(&p("f1/sub/file.txt"), b"changed");
+    run(store.list(None)).unwrap();
+    propfinds(&store);
+    store
+        .transport()
+        .remote
+        .put_file(&p("f2/sub/file.txt"), b"changed too");
+    let listing = run(store.list(None)).unwrap();
+    // Root, three folders, three subfolders: nothing skipped, the change seen.
+    assert_eq!(propfinds(&store).len(), 7);
+    let f2 = listing
+        .entries
+        .iter()
+        .find(|e| e.path == p("f2/sub/file.txt"))
+        .unwrap();
+    assert_eq!(f2.meta.size, b"changed too".len() as u64);
 }

@@ -159,6 +159,54 @@ fn mean_rate(measurements: &[Throughput]) -> f64 {
     sum / count
 }
 
+/// `cargo xtask bench-webdav`: the WebDAV benchmarks (csc-server's `bench` example against a
+/// release server process; the client's parse rate natively and on wasm).
+pub(crate) fn bench_webdav(root: &Path) -> Result<()> {
+    process::run(process::cargo().current_dir(root).args([
+        "build",
+        "--release",
+        "-p",
+        "csc-server",
+        "--bin",
+        "csc-server",
+        "--example",
+        "bench",
+    ]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let release = target.join("release");
+    let mut figures = Vec::new();
+    let mut bench = std::process::Command::new(release.join("examples/bench"));
+    bench
+        .current_dir(root)
+        .arg("--server")
+        .arg(release.join("csc-server"));
+    figures.extend(process::tee(&mut bench)?.lines().map(str::to_owned));
+    for wasm in [false, true] {
+        let mut command = process::cargo();
+        command
+            .current_dir(root)
+            .args(["test", "-p", "csc-webdav", "--release"]);
+        if wasm {
+            command.args(["--target", "wasm32-unknown-unknown"]);
+        }
+        command.args(["--test", "parse_rate", "--", "--nocapture"]);
+        let output = process::tee(&mut command)?;
+        figures.extend(
+            output
+                .lines()
+                .filter(|l| l.starts_with("parse: "))
+                .map(str::to_owned),
+        );
+    }
+    println!("\nWebDAV figures:");
+    for line in &figures {
+        println!("  {line}");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

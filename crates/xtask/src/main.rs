@@ -6,6 +6,7 @@
 //! code 2, as is customary for command-line tools.
 
 mod bench;
+mod browser;
 mod process;
 mod pure;
 mod setup;
@@ -27,6 +28,8 @@ commands:
   test        run every test: setup, fmt, clippy, native tests, csc-core on wasm, check-pure
   check-pure  check that csc-core compiles to wasm with no imports from \"env\" and no platform crates
   bench       run the planner benchmark and compare wasm to native throughput
+  bench-webdav  run the WebDAV benchmarks: no-op listing of 100,000 files, PROPFIND of 10,000
+              entries, 200 MB up/down vs curl, client parse rate natively and on wasm
   run [args]  run the product as far as it exists (the csc-testkit demo), passing args through";
 
 fn main() -> ExitCode {
@@ -45,6 +48,7 @@ fn main() -> ExitCode {
         "test" => suite::test(&root),
         "check-pure" => pure::check_pure(&root),
         "bench" => bench::bench(&root),
+        "bench-webdav" => bench::bench_webdav(&root),
         "run" => run_demo(&rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");

@@ -66,12 +66,13 @@ fn steps() -> Vec<Step> {
     ]
 }
 
-/// Debian packages the tests use: litmus (the WebDAV compliance suite), and two independent
-/// WebDAV servers for interop tests (Apache httpd with mod_dav, rclone's `serve webdav`).
-const DEBIAN_PACKAGES: &[&str] = &["litmus", "rclone", "apache2"];
+/// Debian packages the tests use: litmus (the WebDAV compliance suite), two independent WebDAV
+/// servers for interop tests (Apache httpd with mod_dav, rclone's `serve webdav`), and Chromium
+/// with its WebDriver for the browser tests.
+const DEBIAN_PACKAGES: &[&str] = &["litmus", "rclone", "apache2", "chromium", "chromium-driver"];
 
 /// The programs those packages put on PATH.
-const DEBIAN_PROGRAMS: &[&str] = &["litmus", "rclone", "apache2"];
+const DEBIAN_PROGRAMS: &[&str] = &["litmus", "rclone", "apache2", "chromium", "chromedriver"];
 
 fn on_path(program: &str) -> bool {
     std::env::var_os("PATH")

@@ -12,7 +12,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 
-use crate::{process, pure, setup};
+use crate::{browser, process, pure, setup};
 
 /// One step of the suite.
 #[derive(Debug)]
@@ -32,6 +32,8 @@ enum Action {
     Demo,
     /// The deterministic simulation in release mode, ending with its figure line.
     Simulation,
+    /// csc-webdav's fetch transport in headless Chromium against a csc-server started for it.
+    BrowserWebdav,
 }
 
 /// The suite, cheapest and most likely to fail first.
@@ -46,6 +48,28 @@ const STEPS: &[Step] = &[
             "clippy",
             "--workspace",
             "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+    },
+    Step {
+        name: "clippy on wasm32",
+        // The browser-only code (the fetch transport and its tests) is only seen on wasm32.
+        action: Action::Cargo(&[
+            "clippy",
+            "-p",
+            "csc-core",
+            "-p",
+            "csc-testkit",
+            "-p",
+            "csc-webdav",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--lib",
+            "--tests",
+            "--features",
+            "csc-webdav/browser-tests",
             "--",
             "-D",
             "warnings",
@@ -77,6 +101,10 @@ const STEPS: &[Step] = &[
         ]),
     },
     Step {
+        name: "WebDAV fetch transport in headless Chromium",
+        action: Action::BrowserWebdav,
+    },
+    Step {
         name: "check-pure",
         action: Action::CheckPure,
     },
@@ -98,6 +126,7 @@ impl Step {
         match self.action {
             Action::Cargo(args) => process::run(process::cargo().current_dir(root).args(args)),
             Action::CheckPure => pure::check_pure(root),
+            Action::BrowserWebdav => browser::webdav_in_browser(root),
             Action::Simulation => {
                 let output = process::tee(
                     process::cargo()
@@ -211,16 +240,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_suite_runs_fmt_clippy_native_simulation_wasm_purity_and_the_run_command_in_that_order() {
+    fn the_suite_runs_fmt_clippy_native_simulation_wasm_browser_purity_and_the_run_command_in_order()
+     {
         let names: Vec<&str> = STEPS.iter().map(|step| step.name).collect();
         assert_eq!(
             names,
             [
                 "fmt",
                 "clippy",
+                "clippy on wasm32",
                 "native tests",
                 "simulation",
                 "core and engine tests on wasm",
+                "WebDAV fetch transport in headless Chromium",
                 "check-pure",
                 "run command"
             ]
@@ -232,7 +264,7 @@ mod tests {
         let outcomes = vec![Outcome::Passed(Duration::from_millis(1500)); STEPS.len()];
         let text = summary(&outcomes);
         assert!(
-            text.ends_with("\nxtask test: 7 steps passed, 0 failed"),
+            text.ends_with("\nxtask test: 9 steps passed, 0 failed"),
             "{text}"
         );
         assert!(text.starts_with("fmt "), "{text}");

@@ -64,8 +64,11 @@ impl TestServer {
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .unwrap();
         let addr = listener.local_addr().unwrap();
-        let app = router(Arc::clone(&share));
-        rt.spawn(async move { axum::serve(listener, app).await });
+        rt.spawn(csc_server::serve(
+            listener,
+            Arc::clone(&share),
+            std::future::pending(),
+        ));
         TestServer {
             dir,
             share,
