@@ -3,11 +3,8 @@
 
 mod common;
 
-use std::cell::RefCell;
-
 use common::TestServer;
 use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
-use csc_core::store::{ChunkStream, RemoteError};
 use csc_core::win::{PinControlFlags, SyncControl};
 use csc_core::{CaseRule, ItemPath, Millis, Share};
 use csc_testkit::contract::remote_store_contract;
@@ -15,7 +12,7 @@ use csc_testkit::mem::{Faults, MemLocal, SimRuntime, run};
 use csc_testkit::p;
 use csc_testkit::rig::two_way;
 use csc_webdav::native::NativeTransport;
-use csc_webdav::{DavStore, Request, Response, ShareUrl, Transport};
+use csc_webdav::{DavStore, Recording, ShareUrl};
 
 #[test]
 fn the_webdav_client_keeps_the_remote_store_contract_against_csc_server() {
@@ -23,40 +20,14 @@ fn the_webdav_client_keeps_the_remote_store_contract_against_csc_server() {
     run(remote_store_contract(&s.client()));
 }
 
-/// The native transport, with a log of the requests sent.
-#[derive(Debug)]
-struct Logged {
-    inner: NativeTransport,
-    log: RefCell<Vec<String>>,
-}
-
-impl Transport for Logged {
-    type Body = <NativeTransport as Transport>::Body;
-
-    async fn send<U: ChunkStream>(
-        &self,
-        request: &Request,
-        upload: Option<U>,
-    ) -> Result<Response<Self::Body>, RemoteError> {
-        self.log
-            .borrow_mut()
-            .push(format!("{} {}", request.method, request.url));
-        self.inner.send(request, upload).await
-    }
-
-    fn now_ms(&self) -> i64 {
-        self.inner.now_ms()
-    }
-}
-
-fn engine(s: &TestServer) -> Engine<MemLocal, DavStore<Logged>, SimRuntime> {
+fn engine(s: &TestServer) -> Engine<MemLocal, DavStore<Recording<NativeTransport>>, SimRuntime> {
     let share = Share::new(&s.url(), CaseRule::Sensitive).unwrap();
     let store = DavStore::new(
         ShareUrl::new(&s.url()).unwrap(),
-        Logged {
-            inner: NativeTransport::new(None, std::time::Duration::from_secs(30)),
-            log: RefCell::new(Vec::new()),
-        },
+        Recording::new(NativeTransport::new(
+            None,
+            std::time::Duration::from_secs(30),
+        )),
     );
     run(Engine::open(
         MemLocal::new(Faults::new()),
@@ -114,7 +85,7 @@ fn the_engine_syncs_both_ways_with_csc_server_and_an_unchanged_share_costs_one_r
         run(e.read_file(&p("docs/server.txt"))).unwrap(),
         b"from the server"
     );
-    let log = std::mem::take(&mut *e.remote().transport().log.borrow_mut());
+    let log = e.remote().transport().take();
     assert!(
         log.iter()
             .any(|r| r.starts_with("MOVE ") && r.contains("docs/sub/b.txt")),
@@ -122,7 +93,7 @@ fn the_engine_syncs_both_ways_with_csc_server_and_an_unchanged_share_costs_one_r
     );
 
     run(e.synchronize(&all(), &mut (), &mut ())).unwrap();
-    let log = std::mem::take(&mut *e.remote().transport().log.borrow_mut());
+    let log = e.remote().transport().take();
     assert_eq!(log.len(), 1, "{log:?}");
     assert!(log[0].starts_with("REPORT "), "{log:?}");
 }

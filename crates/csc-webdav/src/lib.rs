@@ -28,4 +28,4 @@ pub use auth::Auth;
 pub use href::{HrefError, ShareUrl};
 pub use multistatus::{Entry, Limits, Multistatus, ParseError, parse};
 pub use request::{Depth, Request};
-pub use store::{DavStore, Response, Transport};
+pub use store::{DavStore, Recording, Response, Transport};

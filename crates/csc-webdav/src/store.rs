@@ -65,6 +65,53 @@ impl ChunkStream for NoBody {
     }
 }
 
+/// A transport that records each request (`METHOD url`) before passing it on, for tests,
+/// benchmarks and debugging.
+#[derive(Debug)]
+pub struct Recording<T> {
+    inner: T,
+    log: RefCell<Vec<String>>,
+}
+
+impl<T> Recording<T> {
+    /// Records the requests sent through `inner`.
+    pub fn new(inner: T) -> Self {
+        Recording {
+            inner,
+            log: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The requests recorded since the last call.
+    pub fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.borrow_mut())
+    }
+
+    /// The transport underneath.
+    pub fn inner(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: Transport> Transport for Recording<T> {
+    type Body = T::Body;
+
+    async fn send<U: ChunkStream>(
+        &self,
+        request: &Request,
+        upload: Option<U>,
+    ) -> Result<Response<T::Body>, RemoteError> {
+        self.log
+            .borrow_mut()
+            .push(format!("{} {}", request.method, request.url));
+        self.inner.send(request, upload).await
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.inner.now_ms()
+    }
+}
+
 /// How the server lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
