@@ -27,6 +27,7 @@ use crate::win::{EventId, ItemType, PathFilterMatch, SyncControl, SyncState};
 
 /// An HRESULT, as Windows reports the result of a sync and of each item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct HResult(pub u32);
 
 impl HResult {
@@ -87,10 +88,12 @@ impl HResult {
 /// The identifier of one sync, echoed in its SyncBegin, SyncFileResult and SyncEnd events
 /// (Windows' `pSyncId`). Empty when the caller gave none (Windows' GUID_NULL).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SyncId(pub Arc<str>);
 
 /// An item of a share, as events name it: the share's root URL and the path inside it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ItemRef {
     /// The share's root URL.
     pub share: Arc<str>,
@@ -100,6 +103,7 @@ pub struct ItemRef {
 
 /// An event (OFFLINEFILES_EVENTS), with the parameters Windows passes.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Event {
     /// A sync started (SyncBegin).
     SyncBegin {

@@ -21,10 +21,12 @@ use crate::win::{ItemType, OfflineReason};
 
 /// Milliseconds since the Unix epoch, UTC. The core never reads the clock: callers pass `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Millis(pub i64);
 
 /// What an item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ItemKind {
     /// A file with content.
     File,
@@ -58,6 +60,7 @@ impl ItemKind {
 /// An opaque server version of an item (its ETag). A remote change is a version that differs
 /// from the original's.
 #[derive(Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Version(Box<str>);
 
 impl Version {
@@ -82,6 +85,7 @@ impl fmt::Debug for Version {
 /// content, which is how a both-sides change to the same bytes is told apart from a conflict.
 /// 128 bits keep the per-item memory small while leaving collisions out of reach.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ContentHash(pub [u8; 16]);
 
 impl fmt::Debug for ContentHash {
@@ -95,6 +99,7 @@ impl fmt::Debug for ContentHash {
 
 /// Metadata of one copy of an item: the remote copy, or the original snapshot.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Meta {
     /// File, directory or link.
     pub kind: ItemKind,
@@ -156,6 +161,7 @@ impl Meta {
 bitflags! {
     /// What was changed offline in the local copy (Windows' IOfflineFilesChangeInfo).
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
     pub struct LocalChanges: u8 {
         /// Created offline. With an original present, the item *replaced* the original one
         /// (it was deleted and created again, possibly with another kind).
@@ -171,6 +177,7 @@ bitflags! {
 
 /// How much of an item the cache holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Presence {
     /// Metadata and all content: usable offline.
     Full,
@@ -184,6 +191,7 @@ pub enum Presence {
 
 /// Metadata of a local copy that differs from its original: a copy changed or created offline.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LocalMeta {
     /// Size of the local copy.
     pub size: u64,
@@ -218,6 +226,7 @@ impl LocalMeta {
 /// item's cache entry small (the benchmark's budget is 300 bytes an item for cache and listing
 /// together). Read it through [`LocalItem::view`] or [`CacheEntry::local_view`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LocalItem {
     /// File, directory or link.
     pub kind: ItemKind,
@@ -329,6 +338,7 @@ bitflags! {
     /// redirection). An item with any pin source is "always available offline" and never
     /// evicted.
     #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+    #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
     pub struct PinSources: u8 {
         /// Pinned by the user (PINFORUSER).
         const USER = 0x1;
@@ -344,6 +354,7 @@ bitflags! {
 /// Pin state of an item: which sources pin it, and for directories which of them *inherit*
 /// (new children found by a sync with PINNEWFILES get pinned for those sources too).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Pins {
     /// Sources that pin the item.
     pub sources: PinSources,
@@ -382,6 +393,7 @@ impl Pins {
 
 /// One item of the cache: its original snapshot and its local state.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CacheEntry {
     /// Path inside the share.
     pub path: ItemPath,
@@ -448,6 +460,7 @@ impl CacheEntry {
 
 /// One item of a remote listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct RemoteEntry {
     /// Path inside the share.
     pub path: ItemPath,
@@ -458,6 +471,7 @@ pub struct RemoteEntry {
 /// An identifier of the server's state lineage. A share that was reset, restored or replaced
 /// gets a new epoch; original snapshots from another epoch are not a valid merge base.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Epoch(pub Box<str>);
 
 /// Why a tree could not be built from a list of entries.
@@ -588,6 +602,7 @@ pub(crate) fn subtree_range<T>(
 
 /// Suspension of an item (IOfflineFilesSuspendInfo).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Suspension {
     /// The item is suspended, itself or through an ancestor.
     pub suspended: bool,
@@ -815,6 +830,7 @@ impl RemoteTree {
 
 /// How a share compares names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum CaseRule {
     /// `A.txt` and `a.txt` are two items.
     #[default]
@@ -825,6 +841,7 @@ pub enum CaseRule {
 
 /// Why a share is offline (Windows' OFFLINEFILES_OFFLINE_REASON, minus "unknown").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum OfflineCause {
     /// The user chose Work Offline; stays until asked to go online.
     Forced,
@@ -854,6 +871,7 @@ impl OfflineCause {
 /// Connectivity of a share (Offline Files' *scope*: every item of a share is online or offline
 /// together).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum Connectivity {
     /// Reachable.
     #[default]
@@ -864,6 +882,7 @@ pub enum Connectivity {
 
 /// A share: a remote root URL and its case rule.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Share {
     /// The root URL, with a trailing slash (`https://host/dav/team/`).
     pub url: String,
@@ -873,6 +892,7 @@ pub struct Share {
 
 /// What the cache knows of one share besides its items.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ShareState {
     /// The share.
     pub share: Share,

@@ -230,6 +230,23 @@ impl AsRef<str> for ItemPath {
     }
 }
 
+/// Paths are stored as their text and validated again when read back, so a corrupt or
+/// hand-edited store cannot smuggle in a path the model would refuse.
+#[cfg(feature = "serde")]
+impl serde::Serialize for ItemPath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for ItemPath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        ItemPath::new(&s).map_err(serde::de::Error::custom)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]

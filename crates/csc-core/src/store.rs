@@ -39,10 +39,12 @@ pub type Rev = u64;
 
 /// A blob of content in the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct BlobId(pub u64);
 
 /// An item as the cache stores it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct StoredItem {
     /// The item: original, local state, pins.
     pub entry: CacheEntry,
@@ -61,6 +63,7 @@ pub struct StoredItem {
 /// The first `bytes` bytes of server version `version` of an item, staged in `blob` (whole
 /// chunks): what an interrupted download already has.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Partial {
     /// The staged content.
     pub blob: BlobId,
@@ -82,6 +85,7 @@ pub enum Expect {
 /// A share's record in the cache: connectivity, the epoch of the originals, the delta-listing
 /// token, and health.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ShareRecord {
     /// The share, its connectivity and the epoch the cache's originals belong to.
     pub state: ShareState,
@@ -113,6 +117,7 @@ impl ShareRecord {
 
 /// An event as the cache's bounded log keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct LoggedEvent {
     /// When it happened.
     pub at: Millis,

@@ -51,6 +51,11 @@ macro_rules! windows_enum {
         $(#[$meta])*
         #[repr(u32)]
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[cfg_attr(
+            feature = "serde",
+            derive(serde::Serialize, serde::Deserialize),
+            serde(try_from = "u32", into = "u32")
+        )]
         pub enum $ty {
             $(
                 $(#[$vmeta])*
@@ -115,6 +120,7 @@ macro_rules! windows_flags {
         bitflags::bitflags! {
             $(#[$meta])*
             #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+            #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
             pub struct $ty: $bits {
                 $(
                     $(#[$($fattr)*])*
@@ -1131,6 +1137,7 @@ pub struct ConflictingPolicies {
 /// that name no policy (4..=15); [`SyncControl::with_policy`] is where two policies can be
 /// detected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct SyncControl {
     /// The flag bits.
     pub flags: SyncControlFlags,

@@ -10,6 +10,7 @@ use super::{Outcome, PlannedItem, ShareView, SyncRequest};
 
 /// Metadata of one copy in a conflict record (IOfflineFilesSyncErrorItemInfo).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct CopyInfo {
     /// Kind.
     pub kind: ItemKind,
@@ -38,6 +39,7 @@ impl CopyInfo {
 
 /// A conflict store record (our Sync Center's "Sync Conflicts").
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct ConflictRecord {
     /// The item.
     pub path: ItemPath,
