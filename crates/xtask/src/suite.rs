@@ -64,12 +64,14 @@ const STEPS: &[Step] = &[
             "csc-testkit",
             "-p",
             "csc-webdav",
+            "-p",
+            "csc-idb",
             "--target",
             "wasm32-unknown-unknown",
             "--lib",
             "--tests",
             "--features",
-            "csc-webdav/browser-tests",
+            "csc-webdav/browser-tests,csc-idb/browser-tests",
             "--",
             "-D",
             "warnings",
@@ -103,6 +105,21 @@ const STEPS: &[Step] = &[
     Step {
         name: "WebDAV fetch transport in headless Chromium",
         action: Action::BrowserWebdav,
+    },
+    Step {
+        name: "IndexedDB cache in headless Chromium",
+        // wasm-bindgen-test-runner finds Debian's chromedriver on PATH (setup installs it).
+        action: Action::Cargo(&[
+            "test",
+            "-p",
+            "csc-idb",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--features",
+            "browser-tests",
+            "--test",
+            "browser",
+        ]),
     },
     Step {
         name: "check-pure",
@@ -253,6 +270,7 @@ mod tests {
                 "simulation",
                 "core and engine tests on wasm",
                 "WebDAV fetch transport in headless Chromium",
+                "IndexedDB cache in headless Chromium",
                 "check-pure",
                 "run command"
             ]
@@ -264,7 +282,7 @@ mod tests {
         let outcomes = vec![Outcome::Passed(Duration::from_millis(1500)); STEPS.len()];
         let text = summary(&outcomes);
         assert!(
-            text.ends_with("\nxtask test: 9 steps passed, 0 failed"),
+            text.ends_with("\nxtask test: 10 steps passed, 0 failed"),
             "{text}"
         );
         assert!(text.starts_with("fmt "), "{text}");

@@ -1,0 +1,53 @@
+//! The database layout, version 1.
+//!
+//! | store | key | value |
+//! |---|---|---|
+//! | `items` | `[share, path]` | `{share, path, parent, dirty, pinned, sparse, tomb, rev, data}`; indexes `children` `[share, parent]`, `dirty` `[share, dirty]`, `pinned` `[share, pinned]`, `sparse` `[share, sparse]` |
+//! | `content` | `[blob, chunk index]` | the chunk's bytes |
+//! | `blobs` | `[share, blob]` | `1` (the blobs a share allocated) |
+//! | `conflicts` | `[share, path]` | an encoded conflict record |
+//! | `listing` | `[share, path]` | an encoded listing entry |
+//! | `shares` | `share` | an encoded share record |
+//! | `events` | `[share, sequence]` | an encoded logged event |
+//! | `settings` | `[share, name]` | the value |
+//! | `meta` | a counter's name | its value (`next_rev`, `next_blob`, `next_event`) |
+//!
+//! Flags are numbers (0 or 1): booleans are not valid IndexedDB keys.
+
+/// The schema version.
+pub const VERSION: u32 = 1;
+
+/// Item metadata.
+pub const ITEMS: &str = "items";
+/// File content in chunks.
+pub const CONTENT: &str = "content";
+/// Blob registry.
+pub const BLOBS: &str = "blobs";
+/// The conflict store.
+pub const CONFLICTS: &str = "conflicts";
+/// The stored listing.
+pub const LISTING: &str = "listing";
+/// Share records.
+pub const SHARES: &str = "shares";
+/// The event log.
+pub const EVENTS: &str = "events";
+/// Settings.
+pub const SETTINGS: &str = "settings";
+/// Counters.
+pub const META: &str = "meta";
+
+/// Every store, for transactions that may touch any.
+pub const ALL: [&str; 9] = [
+    ITEMS, CONTENT, BLOBS, CONFLICTS, LISTING, SHARES, EVENTS, SETTINGS, META,
+];
+
+/// How many events a share's log keeps (the newest).
+pub const LOG_CAPACITY: u32 = 1000;
+
+/// The indexes of `items`: name and key path.
+pub const ITEM_INDEXES: [(&str, [&str; 2]); 4] = [
+    ("children", ["share", "parent"]),
+    ("dirty", ["share", "dirty"]),
+    ("pinned", ["share", "pinned"]),
+    ("sparse", ["share", "sparse"]),
+];

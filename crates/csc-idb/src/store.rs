@@ -1,0 +1,662 @@
+//! `IdbLocal`: one share's cache in an IndexedDB database.
+
+use csc_core::plan::ConflictRecord;
+use csc_core::store::{
+    Batch, BlobId, CommitError, Expect, LocalError, LocalSnapshot, LocalStore, LoggedEvent, Rev,
+    ShareRecord, StoredItem, Write,
+};
+use csc_core::{ItemPath, Presence, RemoteEntry};
+use idb::{
+    Database, Factory, IndexParams, KeyPath, KeyRange, ObjectStore, ObjectStoreParams, Query,
+    Transaction, TransactionMode, TransactionResult,
+};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::schema::{self, ALL, ITEM_INDEXES};
+
+/// One share's cache in an IndexedDB database.
+#[derive(Debug)]
+pub struct IdbLocal {
+    db: Database,
+    share: String,
+}
+
+fn failed(what: &str, e: impl std::fmt::Debug) -> LocalError {
+    let text = format!("{e:?}");
+    if text.contains("QuotaExceeded") {
+        return LocalError::QuotaExceeded;
+    }
+    LocalError::Failed(format!("IndexedDB: {what} failed: {text}"))
+}
+
+fn encode<T: Serialize>(value: &T) -> JsValue {
+    let bytes = postcard::to_allocvec(value).expect("the cache's records always encode");
+    Uint8Array::from(bytes.as_slice()).into()
+}
+
+fn decode<T: DeserializeOwned>(what: &str, value: &JsValue) -> Result<T, LocalError> {
+    let bytes: Uint8Array = value
+        .clone()
+        .dyn_into()
+        .map_err(|_| LocalError::Failed(format!("the cache's {what} record is not bytes")))?;
+    postcard::from_bytes(&bytes.to_vec()).map_err(|e| {
+        LocalError::Failed(format!(
+            "the cache holds a {what} record that cannot be read ({e}); clear this site's storage to rebuild the cache"
+        ))
+    })
+}
+
+fn key2(a: &JsValue, b: &JsValue) -> JsValue {
+    Array::of2(a, b).into()
+}
+
+fn skey(share: &str, second: &str) -> JsValue {
+    key2(&JsValue::from_str(share), &JsValue::from_str(second))
+}
+
+/// Every key `[first, x]`: arrays sort after numbers and strings, so `[first, []]` is past
+/// them all.
+fn all_under(first: &JsValue) -> Result<Query, LocalError> {
+    let lower: JsValue = Array::of1(first).into();
+    let upper = key2(first, &Array::new().into());
+    KeyRange::bound(&lower, &upper, Some(false), Some(false))
+        .map(Query::from)
+        .map_err(|e| failed("a key range", e))
+}
+
+/// Every key `[share, p]` with `p` strictly below `path`.
+fn below(share: &str, path: &ItemPath) -> Result<Query, LocalError> {
+    // '0' follows '/', so the range holds exactly the strings that start with `path/`.
+    let lower = skey(share, &format!("{path}/"));
+    let upper = skey(share, &format!("{path}0"));
+    KeyRange::bound(&lower, &upper, Some(false), Some(true))
+        .map(Query::from)
+        .map_err(|e| failed("a key range", e))
+}
+
+fn flag(b: bool) -> JsValue {
+    JsValue::from_f64(if b { 1.0 } else { 0.0 })
+}
+
+fn set(obj: &Object, key: &str, value: &JsValue) {
+    Reflect::set(obj, &JsValue::from_str(key), value).expect("setting a field of a new object");
+}
+
+fn get_field(obj: &JsValue, key: &str) -> JsValue {
+    Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// The stored form of an item: the encoding, and beside it what the indexes and the tree
+/// checks read.
+fn item_value(share: &str, item: &StoredItem) -> JsValue {
+    let obj = Object::new();
+    let entry = &item.entry;
+    set(&obj, "share", &JsValue::from_str(share));
+    set(&obj, "path", &JsValue::from_str(entry.path.as_str()));
+    let parent = entry
+        .path
+        .parent()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
+    set(&obj, "parent", &JsValue::from_str(&parent));
+    set(&obj, "dirty", &flag(entry.local.is_dirty()));
+    set(&obj, "pinned", &flag(entry.pins.is_pinned()));
+    set(
+        &obj,
+        "sparse",
+        &flag(entry.local.presence == Presence::Sparse),
+    );
+    set(
+        &obj,
+        "tomb",
+        &flag(entry.local.presence == Presence::Deleted),
+    );
+    set(&obj, "rev", &JsValue::from_f64(item.rev as f64));
+    set(&obj, "data", &encode(item));
+    obj.into()
+}
+
+fn item_of(value: &JsValue) -> Result<StoredItem, LocalError> {
+    decode("item", &get_field(value, "data"))
+}
+
+async fn get(store: &ObjectStore, key: JsValue) -> Result<Option<JsValue>, LocalError> {
+    store
+        .get(Query::from(key))
+        .map_err(|e| failed("a read", e))?
+        .await
+        .map_err(|e| failed("a read", e))
+}
+
+async fn put(store: &ObjectStore, key: &JsValue, value: &JsValue) -> Result<(), LocalError> {
+    store
+        .put(value, Some(key))
+        .map_err(|e| failed("a write", e))?
+        .await
+        .map_err(|e| failed("a write", e))?;
+    Ok(())
+}
+
+async fn delete(store: &ObjectStore, query: Query) -> Result<(), LocalError> {
+    store
+        .delete(query)
+        .map_err(|e| failed("a deletion", e))?
+        .await
+        .map_err(|e| failed("a deletion", e))
+}
+
+async fn get_all(store: &ObjectStore, query: Query) -> Result<Vec<JsValue>, LocalError> {
+    store
+        .get_all(Some(query), None)
+        .map_err(|e| failed("a listing", e))?
+        .await
+        .map_err(|e| failed("a listing", e))
+}
+
+async fn counter(meta: &ObjectStore, name: &str) -> Result<u64, LocalError> {
+    Ok(get(meta, JsValue::from_str(name))
+        .await?
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0) as u64)
+}
+
+/// Deletes the database `name` (every share in it).
+pub async fn delete_database(name: &str) -> Result<(), LocalError> {
+    let factory = Factory::new().map_err(|e| failed("opening IndexedDB", e))?;
+    factory
+        .delete(name)
+        .map_err(|e| failed("deleting the database", e))?
+        .await
+        .map_err(|e| failed("deleting the database", e))
+}
+
+fn store_of(tx: &Transaction, name: &str) -> Result<ObjectStore, LocalError> {
+    tx.object_store(name)
+        .map_err(|e| failed("opening an object store", e))
+}
+
+/// Creates the stores of schema version 1.
+fn create_v1(db: &Database) -> Result<(), idb::Error> {
+    let items = db.create_object_store(schema::ITEMS, ObjectStoreParams::new())?;
+    for (name, path) in ITEM_INDEXES {
+        items.create_index(name, KeyPath::new_array(path), Some(IndexParams::new()))?;
+    }
+    for name in [
+        schema::CONTENT,
+        schema::BLOBS,
+        schema::CONFLICTS,
+        schema::LISTING,
+        schema::SHARES,
+        schema::EVENTS,
+        schema::SETTINGS,
+        schema::META,
+    ] {
+        db.create_object_store(name, ObjectStoreParams::new())?;
+    }
+    Ok(())
+}
+
+impl IdbLocal {
+    /// Opens the cache of `share` in the database `name`, creating or upgrading it.
+    pub async fn open(name: &str, share: &str) -> Result<IdbLocal, LocalError> {
+        let factory = Factory::new().map_err(|e| {
+            failed(
+                "opening IndexedDB (is this a browser page or worker with storage allowed?)",
+                e,
+            )
+        })?;
+        let mut request = factory
+            .open(name, Some(schema::VERSION))
+            .map_err(|e| failed("opening the database", e))?;
+        request.on_upgrade_needed(|event| {
+            use idb::event::DatabaseEvent as _;
+            let Ok(db) = event.database() else { return };
+            let old = event.old_version().unwrap_or(0);
+            if old < 1 {
+                // A failure here aborts the upgrade; the open then fails with the reason.
+                let _ = create_v1(&db);
+            }
+        });
+        let db = request
+            .await
+            .map_err(|e| failed("opening the database", e))?;
+        Ok(IdbLocal {
+            db,
+            share: share.to_owned(),
+        })
+    }
+
+    /// Closes the connection.
+    pub fn close(&self) {
+        self.db.close();
+    }
+
+    fn tx(&self, stores: &[&str], mode: TransactionMode) -> Result<Transaction, LocalError> {
+        self.db
+            .transaction(stores, mode)
+            .map_err(|e| failed("starting a transaction", e))
+    }
+
+    fn share_key(&self) -> JsValue {
+        JsValue::from_str(&self.share)
+    }
+
+    fn path_key(&self, path: &ItemPath) -> JsValue {
+        skey(&self.share, path.as_str())
+    }
+
+    async fn finish(tx: Transaction) -> Result<(), LocalError> {
+        match tx.await.map_err(|e| failed("committing", e))? {
+            TransactionResult::Committed => Ok(()),
+            TransactionResult::Aborted => Err(LocalError::Failed(
+                "IndexedDB aborted the transaction".into(),
+            )),
+        }
+    }
+
+    /// Applies a batch inside `tx`; any error leaves the caller to abort.
+    async fn apply(&self, tx: &Transaction, batch: Batch) -> Result<Vec<Rev>, CommitError> {
+        let items = store_of(tx, schema::ITEMS)?;
+        let content = store_of(tx, schema::CONTENT)?;
+        let blobs = store_of(tx, schema::BLOBS)?;
+        let conflicts = store_of(tx, schema::CONFLICTS)?;
+        let listing = store_of(tx, schema::LISTING)?;
+        let shares = store_of(tx, schema::SHARES)?;
+        let events = store_of(tx, schema::EVENTS)?;
+        let settings = store_of(tx, schema::SETTINGS)?;
+        let meta = store_of(tx, schema::META)?;
+        let mut next_rev = counter(&meta, "next_rev").await?;
+        let mut next_event = counter(&meta, "next_event").await?;
+        let mut revs = Vec::new();
+        let mut put_paths = Vec::new();
+        let mut deleted_paths = Vec::new();
+        let mut logged = false;
+        let share = &self.share;
+
+        for write in batch.writes {
+            match write {
+                Write::PutItem {
+                    entry,
+                    blob,
+                    moved_from,
+                    expect,
+                } => {
+                    let key = self.path_key(&entry.path);
+                    let current = match get(&items, key.clone()).await? {
+                        Some(v) => Some(item_of(&v)?.rev),
+                        None => None,
+                    };
+                    match (expect, current) {
+                        (Expect::Absent, None) => {}
+                        (Expect::Rev(r), Some(c)) if r == c => {}
+                        (expect, current) => {
+                            return Err(CommitError::Conflict(format!(
+                                "{} was expected {expect:?} but is at {current:?}",
+                                entry.path
+                            )));
+                        }
+                    }
+                    next_rev += 1;
+                    revs.push(next_rev);
+                    put_paths.push(entry.path.clone());
+                    let item = StoredItem {
+                        entry,
+                        rev: next_rev,
+                        blob,
+                        moved_from,
+                        partial: None,
+                    };
+                    put(&items, &key, &item_value(share, &item)).await?;
+                }
+                Write::SetPartial { path, rev, partial } => {
+                    let key = self.path_key(&path);
+                    let mut item = match get(&items, key.clone()).await? {
+                        Some(v) => item_of(&v)?,
+                        None => {
+                            return Err(CommitError::Conflict(format!(
+                                "{path} was expected at revision {rev} but is gone"
+                            )));
+                        }
+                    };
+                    if item.rev != rev {
+                        return Err(CommitError::Conflict(format!(
+                            "{path} was expected at revision {rev} but is at {}",
+                            item.rev
+                        )));
+                    }
+                    item.partial = partial;
+                    put(&items, &key, &item_value(share, &item)).await?;
+                }
+                Write::DeleteItem { path, rev } => {
+                    let key = self.path_key(&path);
+                    let current = match get(&items, key.clone()).await? {
+                        Some(v) => Some(item_of(&v)?.rev),
+                        None => None,
+                    };
+                    if current != Some(rev) {
+                        return Err(CommitError::Conflict(format!(
+                            "{path} was expected at revision {rev} but is at {current:?}"
+                        )));
+                    }
+                    delete(&items, Query::from(key)).await?;
+                    deleted_paths.push(path);
+                }
+                Write::DropBlob(b) => {
+                    let id = JsValue::from_f64(b.0 as f64);
+                    delete(&blobs, Query::from(key2(&self.share_key(), &id))).await?;
+                    delete(&content, all_under(&id)?).await?;
+                }
+                Write::PutConflict(r) => {
+                    put(&conflicts, &self.path_key(&r.path), &encode(&r)).await?;
+                }
+                Write::DeleteConflict(p) => {
+                    delete(&conflicts, Query::from(self.path_key(&p))).await?;
+                }
+                Write::PutShare(r) => {
+                    put(&shares, &self.share_key(), &encode(&r)).await?;
+                }
+                Write::ReplaceListing(entries) => {
+                    delete(&listing, all_under(&self.share_key())?).await?;
+                    for e in &entries {
+                        put(&listing, &self.path_key(&e.path), &encode(e)).await?;
+                    }
+                }
+                Write::ListingPut(e) => {
+                    put(&listing, &self.path_key(&e.path), &encode(&e)).await?;
+                }
+                Write::ListingRemove(p) => {
+                    delete(&listing, Query::from(self.path_key(&p))).await?;
+                    delete(&listing, below(share, &p)?).await?;
+                }
+                Write::LogEvent(e) => {
+                    next_event += 1;
+                    let key = key2(&self.share_key(), &JsValue::from_f64(next_event as f64));
+                    put(&events, &key, &encode(&e)).await?;
+                    logged = true;
+                }
+                Write::PutSetting { name, value } => {
+                    let key = skey(share, &name);
+                    match value {
+                        Some(v) => put(&settings, &key, &JsValue::from_str(&v)).await?,
+                        None => delete(&settings, Query::from(key)).await?,
+                    }
+                }
+            }
+        }
+
+        // The tree after the batch: every item's folder is there and not deleted offline
+        // under a live item; no removed folder left items behind.
+        for path in &put_paths {
+            let Some(value) = get(&items, self.path_key(path)).await? else {
+                continue;
+            };
+            let live = get_field(&value, "tomb").as_f64() != Some(1.0);
+            if let Some(parent) = path.parent().filter(|p| !p.is_root()) {
+                match get(&items, self.path_key(&parent)).await? {
+                    None => {
+                        return Err(CommitError::Conflict(format!(
+                            "{path} would be left without its folder"
+                        )));
+                    }
+                    Some(pv) if live && get_field(&pv, "tomb").as_f64() == Some(1.0) => {
+                        return Err(CommitError::Conflict(format!(
+                            "{path} would be left without its folder"
+                        )));
+                    }
+                    Some(_) => {}
+                }
+            }
+            if !live {
+                let children = self.children(&items, path).await?;
+                if children
+                    .iter()
+                    .any(|c| get_field(c, "tomb").as_f64() != Some(1.0))
+                {
+                    return Err(CommitError::Conflict(format!(
+                        "{path} is deleted while items below it stay"
+                    )));
+                }
+            }
+        }
+        for path in &deleted_paths {
+            if !self.children(&items, path).await?.is_empty() {
+                return Err(CommitError::Conflict(format!(
+                    "{path} would be removed while items below it stay"
+                )));
+            }
+        }
+        if logged {
+            self.trim_log(&events).await?;
+        }
+        put(
+            &meta,
+            &JsValue::from_str("next_rev"),
+            &JsValue::from_f64(next_rev as f64),
+        )
+        .await?;
+        put(
+            &meta,
+            &JsValue::from_str("next_event"),
+            &JsValue::from_f64(next_event as f64),
+        )
+        .await?;
+        Ok(revs)
+    }
+
+    async fn children(
+        &self,
+        items: &ObjectStore,
+        path: &ItemPath,
+    ) -> Result<Vec<JsValue>, LocalError> {
+        let index = items
+            .index("children")
+            .map_err(|e| failed("opening the children index", e))?;
+        index
+            .get_all(Some(Query::from(self.path_key(path))), None)
+            .map_err(|e| failed("listing a folder", e))?
+            .await
+            .map_err(|e| failed("listing a folder", e))
+    }
+
+    /// Drops the oldest events beyond the log's capacity.
+    async fn trim_log(&self, events: &ObjectStore) -> Result<(), LocalError> {
+        let range = all_under(&self.share_key())?;
+        let count = events
+            .count(Some(range))
+            .map_err(|e| failed("counting events", e))?
+            .await
+            .map_err(|e| failed("counting events", e))?;
+        if count <= schema::LOG_CAPACITY {
+            return Ok(());
+        }
+        let excess = count - schema::LOG_CAPACITY;
+        let keys = events
+            .get_all_keys(Some(all_under(&self.share_key())?), Some(excess))
+            .map_err(|e| failed("reading event keys", e))?
+            .await
+            .map_err(|e| failed("reading event keys", e))?;
+        if let Some(last) = keys.last() {
+            let lower: JsValue = Array::of1(&self.share_key()).into();
+            let range = KeyRange::bound(&lower, last, Some(false), Some(false))
+                .map_err(|e| failed("a key range", e))?;
+            delete(events, Query::from(range)).await?;
+        }
+        Ok(())
+    }
+}
+
+impl LocalStore for IdbLocal {
+    async fn load(&self) -> Result<LocalSnapshot, LocalError> {
+        let tx = self.tx(
+            &[
+                schema::ITEMS,
+                schema::LISTING,
+                schema::CONFLICTS,
+                schema::SHARES,
+            ],
+            TransactionMode::ReadOnly,
+        )?;
+        let all = all_under(&self.share_key())?;
+        let items = get_all(&store_of(&tx, schema::ITEMS)?, all).await?;
+        let listing = get_all(
+            &store_of(&tx, schema::LISTING)?,
+            all_under(&self.share_key())?,
+        )
+        .await?;
+        let conflicts = get_all(
+            &store_of(&tx, schema::CONFLICTS)?,
+            all_under(&self.share_key())?,
+        )
+        .await?;
+        let share = get(&store_of(&tx, schema::SHARES)?, self.share_key()).await?;
+        let mut items = items
+            .iter()
+            .map(item_of)
+            .collect::<Result<Vec<StoredItem>, _>>()?;
+        items.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
+        let mut listing = listing
+            .iter()
+            .map(|v| decode::<RemoteEntry>("listing", v))
+            .collect::<Result<Vec<_>, _>>()?;
+        listing.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut conflicts = conflicts
+            .iter()
+            .map(|v| decode::<ConflictRecord>("conflict", v))
+            .collect::<Result<Vec<_>, _>>()?;
+        conflicts.sort_by(|a, b| a.path.cmp(&b.path));
+        let share = match share {
+            Some(v) => Some(decode::<ShareRecord>("share", &v)?),
+            None => None,
+        };
+        Ok(LocalSnapshot {
+            share,
+            items,
+            listing,
+            conflicts,
+        })
+    }
+
+    async fn item(&self, path: &ItemPath) -> Result<Option<StoredItem>, LocalError> {
+        let tx = self.tx(&[schema::ITEMS], TransactionMode::ReadOnly)?;
+        match get(&store_of(&tx, schema::ITEMS)?, self.path_key(path)).await? {
+            Some(v) => Ok(Some(item_of(&v)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_blob(&self) -> Result<BlobId, LocalError> {
+        let tx = self.tx(&[schema::BLOBS, schema::META], TransactionMode::ReadWrite)?;
+        let meta = store_of(&tx, schema::META)?;
+        let id = counter(&meta, "next_blob").await? + 1;
+        put(
+            &meta,
+            &JsValue::from_str("next_blob"),
+            &JsValue::from_f64(id as f64),
+        )
+        .await?;
+        let key = key2(&self.share_key(), &JsValue::from_f64(id as f64));
+        put(
+            &store_of(&tx, schema::BLOBS)?,
+            &key,
+            &JsValue::from_f64(1.0),
+        )
+        .await?;
+        Self::finish(tx).await?;
+        Ok(BlobId(id))
+    }
+
+    async fn put_chunk(&self, blob: BlobId, index: u32, bytes: &[u8]) -> Result<(), LocalError> {
+        let tx = self.tx(
+            &[schema::BLOBS, schema::CONTENT],
+            TransactionMode::ReadWrite,
+        )?;
+        let id = JsValue::from_f64(blob.0 as f64);
+        if get(&store_of(&tx, schema::BLOBS)?, key2(&self.share_key(), &id))
+            .await?
+            .is_none()
+        {
+            let _ = tx.abort();
+            return Err(LocalError::Failed(format!("blob {blob:?} does not exist")));
+        }
+        let key = key2(&id, &JsValue::from_f64(f64::from(index)));
+        put(
+            &store_of(&tx, schema::CONTENT)?,
+            &key,
+            &Uint8Array::from(bytes).into(),
+        )
+        .await?;
+        Self::finish(tx).await
+    }
+
+    async fn chunk(&self, blob: BlobId, index: u32) -> Result<Option<Vec<u8>>, LocalError> {
+        let tx = self.tx(&[schema::BLOBS, schema::CONTENT], TransactionMode::ReadOnly)?;
+        let id = JsValue::from_f64(blob.0 as f64);
+        if get(&store_of(&tx, schema::BLOBS)?, key2(&self.share_key(), &id))
+            .await?
+            .is_none()
+        {
+            return Err(LocalError::Failed(format!("blob {blob:?} does not exist")));
+        }
+        let key = key2(&id, &JsValue::from_f64(f64::from(index)));
+        match get(&store_of(&tx, schema::CONTENT)?, key).await? {
+            Some(v) => {
+                let bytes: Uint8Array = v
+                    .dyn_into()
+                    .map_err(|_| LocalError::Failed("a content chunk is not bytes".into()))?;
+                Ok(Some(bytes.to_vec()))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn blobs(&self) -> Result<Vec<BlobId>, LocalError> {
+        let tx = self.tx(&[schema::BLOBS], TransactionMode::ReadOnly)?;
+        let keys = store_of(&tx, schema::BLOBS)?
+            .get_all_keys(Some(all_under(&self.share_key())?), None)
+            .map_err(|e| failed("listing blobs", e))?
+            .await
+            .map_err(|e| failed("listing blobs", e))?;
+        Ok(keys
+            .iter()
+            .filter_map(|k| k.dyn_ref::<Array>().and_then(|a| a.get(1).as_f64()))
+            .map(|id| BlobId(id as u64))
+            .collect())
+    }
+
+    async fn commit(&self, batch: Batch) -> Result<Vec<Rev>, CommitError> {
+        let tx = self.tx(&ALL, TransactionMode::ReadWrite)?;
+        match self.apply(&tx, batch).await {
+            Ok(revs) => {
+                Self::finish(tx).await?;
+                Ok(revs)
+            }
+            Err(e) => {
+                // Nothing of a refused batch is written.
+                let _ = tx.abort();
+                Err(e)
+            }
+        }
+    }
+
+    async fn event_log(&self) -> Result<Vec<LoggedEvent>, LocalError> {
+        let tx = self.tx(&[schema::EVENTS], TransactionMode::ReadOnly)?;
+        let values = get_all(
+            &store_of(&tx, schema::EVENTS)?,
+            all_under(&self.share_key())?,
+        )
+        .await?;
+        values.iter().map(|v| decode("event", v)).collect()
+    }
+
+    async fn setting(&self, name: &str) -> Result<Option<String>, LocalError> {
+        let tx = self.tx(&[schema::SETTINGS], TransactionMode::ReadOnly)?;
+        Ok(
+            get(&store_of(&tx, schema::SETTINGS)?, skey(&self.share, name))
+                .await?
+                .and_then(|v| v.as_string()),
+        )
+    }
+}

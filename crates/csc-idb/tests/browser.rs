@@ -1,0 +1,121 @@
+//! csc-idb in headless Chromium: the LocalStore contract (the same suite as the in-memory
+//! store), and what survives closing and reopening the database. Each test works on a fresh,
+//! uniquely named database, deleted first.
+
+#![cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+
+use csc_core::store::{Batch, Expect, LocalStore, Write};
+use csc_core::{CacheEntry, ItemKind, Meta, Millis, Pins};
+use csc_idb::{IdbLocal, delete_database};
+use csc_testkit::contract::local_store_contract;
+use csc_testkit::p;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const SHARE: &str = "https://h.example/dav/";
+
+async fn fresh(name: &str) -> (String, IdbLocal) {
+    let name = format!("{name}-{}", js_sys::Date::now() as u64);
+    delete_database(&name).await.unwrap();
+    let store = IdbLocal::open(&name, SHARE).await.unwrap();
+    (name, store)
+}
+
+#[wasm_bindgen_test]
+async fn the_indexeddb_cache_keeps_the_local_store_contract() {
+    let (_, store) = fresh("contract").await;
+    local_store_contract(&store).await;
+}
+
+#[wasm_bindgen_test]
+async fn what_was_committed_is_there_after_the_database_is_closed_and_reopened() {
+    let (name, store) = fresh("reopen").await;
+    let entry = CacheEntry::synced(p("docs"), Meta::dir("v1", Millis(1)), Pins::default());
+    let mut batch = Batch::new();
+    batch.push(Write::PutItem {
+        entry,
+        blob: None,
+        moved_from: None,
+        expect: Expect::Absent,
+    });
+    let revs = store.commit(batch).await.unwrap();
+    let blob = store.create_blob().await.unwrap();
+    store.put_chunk(blob, 0, b"chunk").await.unwrap();
+    store.close();
+    let again = IdbLocal::open(&name, SHARE).await.unwrap();
+    let item = again.item(&p("docs")).await.unwrap().unwrap();
+    assert_eq!(item.rev, revs[0]);
+    assert_eq!(item.entry.local.kind, ItemKind::Directory);
+    assert_eq!(again.chunk(blob, 0).await.unwrap().unwrap(), b"chunk");
+    // Another share in the same database sees none of it.
+    let other = IdbLocal::open(&name, "https://other.example/dav/")
+        .await
+        .unwrap();
+    assert!(other.load().await.unwrap().items.is_empty());
+    assert!(other.blobs().await.unwrap().is_empty());
+}
+
+#[wasm_bindgen_test]
+async fn the_engine_syncs_pins_and_edits_with_an_indexeddb_cache() {
+    use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
+    use csc_core::win::{PinControlFlags, SyncControl};
+    use csc_core::{CaseRule, ItemPath, Share};
+    use csc_testkit::mem::{Faults, MemRemote, SimRuntime};
+    use csc_testkit::rig::two_way;
+
+    let (name, store) = fresh("engine").await;
+    let remote = MemRemote::new(Faults::new());
+    remote.put_file(&p("docs/a.txt"), b"alpha");
+    remote.put_file(&p("docs/sub/b.txt"), b"bravo");
+    let share = Share::new(SHARE, CaseRule::Sensitive).unwrap();
+    let e = Engine::open(
+        store,
+        remote.clone(),
+        SimRuntime::new(Millis(1_700_000_000_000), 1),
+        share.clone(),
+        EngineConfig::default(),
+    )
+    .await
+    .unwrap();
+    e.synchronize(
+        &SyncOptions::new(vec![ItemPath::root()], SyncControl::default()),
+        &mut (),
+        &mut (),
+    )
+    .await
+    .unwrap();
+    let pin = PinOptions {
+        deep: true,
+        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
+    };
+    e.pin(&[p("docs")], pin, &mut ()).await.unwrap();
+    e.write_file(&p("docs/a.txt"), b"alpha, edited")
+        .await
+        .unwrap();
+    e.rename(&p("docs/sub/b.txt"), &p("docs/b.txt"))
+        .await
+        .unwrap();
+    let all = SyncOptions::new(vec![ItemPath::root()], two_way());
+    e.synchronize(&all, &mut (), &mut ()).await.unwrap();
+    let server = remote.contents();
+    assert_eq!(server[&p("docs/a.txt")], b"alpha, edited");
+    assert_eq!(server[&p("docs/b.txt")], b"bravo");
+    drop(e);
+    // Reopened from IndexedDB: the cache still has the pinned content, offline.
+    let store = IdbLocal::open(&name, SHARE).await.unwrap();
+    let e = Engine::open(
+        store,
+        remote,
+        SimRuntime::new(Millis(1_700_000_100_000), 2),
+        share,
+        EngineConfig::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(e.read_file(&p("docs/b.txt")).await.unwrap(), b"bravo");
+    assert_eq!(
+        e.read_file(&p("docs/a.txt")).await.unwrap(),
+        b"alpha, edited"
+    );
+}
