@@ -19,4 +19,4 @@ pub mod schema;
 mod store;
 
 #[cfg(target_arch = "wasm32")]
-pub use store::{IdbLocal, delete_database};
+pub use store::{IdbLocal, StorageEstimate, delete_database, storage_estimate_now};

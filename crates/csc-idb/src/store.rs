@@ -10,6 +10,9 @@ use idb::{
     Database, Factory, IndexParams, KeyPath, KeyRange, ObjectStore, ObjectStoreParams, Query,
     Transaction, TransactionMode, TransactionResult,
 };
+use std::cell::Cell;
+use std::rc::Rc;
+
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -22,6 +25,59 @@ use crate::schema::{self, ALL, ITEM_INDEXES};
 pub struct IdbLocal {
     db: Database,
     share: String,
+    /// Set when another tab asked to upgrade the database: this connection closed itself so
+    /// as not to block the upgrade, and every later call says so.
+    closed_for_upgrade: Rc<Cell<bool>>,
+    /// A limit on the bytes of content this store keeps (besides the browser's own quota).
+    quota: Cell<Option<u64>>,
+    /// Whether persistent storage was asked for (once, at the first pinned item).
+    persist_asked: Cell<bool>,
+}
+
+/// The browser's storage figures for this site.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StorageEstimate {
+    /// Bytes used by the site.
+    pub usage: f64,
+    /// Bytes the site may use.
+    pub quota: f64,
+    /// Whether the browser keeps the site's storage under pressure.
+    pub persisted: bool,
+}
+
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["navigator", "storage"], js_name = estimate, catch)]
+    fn storage_estimate() -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["navigator", "storage"], js_name = persist, catch)]
+    fn storage_persist() -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(js_namespace = ["navigator", "storage"], js_name = persisted, catch)]
+    fn storage_persisted() -> Result<js_sys::Promise, JsValue>;
+}
+
+/// The browser's storage estimate for this site (`navigator.storage.estimate()` and
+/// `persisted()`), for a storage meter.
+pub async fn storage_estimate_now() -> Result<StorageEstimate, LocalError> {
+    let call = |p: Result<js_sys::Promise, JsValue>| async move {
+        let p = p.map_err(|e| failed("navigator.storage", e))?;
+        wasm_bindgen_futures::JsFuture::from(p)
+            .await
+            .map_err(|e| failed("navigator.storage", e))
+    };
+    let estimate = call(storage_estimate()).await?;
+    let persisted = call(storage_persisted()).await?;
+    Ok(StorageEstimate {
+        usage: get_field(&estimate, "usage").as_f64().unwrap_or(0.0),
+        quota: get_field(&estimate, "quota").as_f64().unwrap_or(0.0),
+        persisted: persisted.as_bool().unwrap_or(false),
+    })
+}
+
+/// What every call answers once a newer version of the app upgraded the database.
+fn upgraded() -> LocalError {
+    LocalError::Failed(
+        "the cache was upgraded by a newer version of the app in another tab; reload this page to use it".into(),
+    )
 }
 
 fn failed(what: &str, e: impl std::fmt::Debug) -> LocalError {
@@ -220,12 +276,32 @@ impl IdbLocal {
                 let _ = create_v1(&db);
             }
         });
-        let db = request
-            .await
-            .map_err(|e| failed("opening the database", e))?;
+        let mut db = request.await.map_err(|e| {
+            if format!("{e:?}").contains("VersionError") {
+                upgraded()
+            } else {
+                failed("opening the database", e)
+            }
+        })?;
+        // Another tab opening a newer schema must never wait on this one: close at once, and
+        // answer every later call with an error that says to reload.
+        let closed_for_upgrade = Rc::new(Cell::new(false));
+        let flag = Rc::clone(&closed_for_upgrade);
+        db.on_version_change(move |event: web_sys::Event| {
+            if let Some(db) = event
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::IdbDatabase>().ok())
+            {
+                db.close();
+            }
+            flag.set(true);
+        });
         Ok(IdbLocal {
             db,
             share: share.to_owned(),
+            closed_for_upgrade,
+            quota: Cell::new(None),
+            persist_asked: Cell::new(false),
         })
     }
 
@@ -234,7 +310,40 @@ impl IdbLocal {
         self.db.close();
     }
 
+    /// Limits the content this store keeps to `bytes` (`None`: only the browser's quota).
+    /// A chunk that would pass it is refused as `QuotaExceeded`, as the browser's own
+    /// QuotaExceededError is.
+    pub fn set_quota(&self, bytes: Option<u64>) {
+        self.quota.set(bytes);
+    }
+
+    /// The bytes of content this store keeps, for all shares of the database.
+    pub async fn content_bytes(&self) -> Result<u64, LocalError> {
+        let tx = self.tx(&[schema::META], TransactionMode::ReadOnly)?;
+        counter(&store_of(&tx, schema::META)?, "content_bytes").await
+    }
+
+    /// Asks the browser to keep this site's storage under pressure
+    /// (`navigator.storage.persist()`); the answer is the browser's.
+    pub async fn request_persistence(&self) -> Result<bool, LocalError> {
+        self.persist_asked.set(true);
+        let p = storage_persist().map_err(|e| failed("navigator.storage.persist", e))?;
+        Ok(wasm_bindgen_futures::JsFuture::from(p)
+            .await
+            .map_err(|e| failed("navigator.storage.persist", e))?
+            .as_bool()
+            .unwrap_or(false))
+    }
+
+    /// Whether another tab's upgrade closed this connection.
+    pub fn closed_for_upgrade(&self) -> bool {
+        self.closed_for_upgrade.get()
+    }
+
     fn tx(&self, stores: &[&str], mode: TransactionMode) -> Result<Transaction, LocalError> {
+        if self.closed_for_upgrade.get() {
+            return Err(upgraded());
+        }
         self.db
             .transaction(stores, mode)
             .map_err(|e| failed("starting a transaction", e))
@@ -258,7 +367,11 @@ impl IdbLocal {
     }
 
     /// Applies a batch inside `tx`; any error leaves the caller to abort.
-    async fn apply(&self, tx: &Transaction, batch: Batch) -> Result<Vec<Rev>, CommitError> {
+    async fn apply(
+        &self,
+        tx: &Transaction,
+        batch: Batch,
+    ) -> Result<(Vec<Rev>, bool), CommitError> {
         let items = store_of(tx, schema::ITEMS)?;
         let content = store_of(tx, schema::CONTENT)?;
         let blobs = store_of(tx, schema::BLOBS)?;
@@ -270,6 +383,8 @@ impl IdbLocal {
         let meta = store_of(tx, schema::META)?;
         let mut next_rev = counter(&meta, "next_rev").await?;
         let mut next_event = counter(&meta, "next_event").await?;
+        let mut content_bytes = counter(&meta, "content_bytes").await?;
+        let mut pinned = false;
         let mut revs = Vec::new();
         let mut put_paths = Vec::new();
         let mut deleted_paths = Vec::new();
@@ -302,6 +417,7 @@ impl IdbLocal {
                     next_rev += 1;
                     revs.push(next_rev);
                     put_paths.push(entry.path.clone());
+                    pinned |= entry.pins.is_pinned();
                     let item = StoredItem {
                         entry,
                         rev: next_rev,
@@ -346,7 +462,13 @@ impl IdbLocal {
                 }
                 Write::DropBlob(b) => {
                     let id = JsValue::from_f64(b.0 as f64);
-                    delete(&blobs, Query::from(key2(&self.share_key(), &id))).await?;
+                    let blob_key = key2(&self.share_key(), &id);
+                    let size = get(&blobs, blob_key.clone())
+                        .await?
+                        .and_then(|v| v.as_f64())
+                        .unwrap_or(0.0) as u64;
+                    content_bytes = content_bytes.saturating_sub(size);
+                    delete(&blobs, Query::from(blob_key)).await?;
                     delete(&content, all_under(&id)?).await?;
                 }
                 Write::PutConflict(r) => {
@@ -443,7 +565,52 @@ impl IdbLocal {
             &JsValue::from_f64(next_event as f64),
         )
         .await?;
-        Ok(revs)
+        put(
+            &meta,
+            &JsValue::from_str("content_bytes"),
+            &JsValue::from_f64(content_bytes as f64),
+        )
+        .await?;
+        Ok((revs, pinned))
+    }
+
+    /// Writes one chunk inside `tx`, keeping the byte counts and the quota.
+    async fn stage(
+        &self,
+        tx: &Transaction,
+        blob: BlobId,
+        index: u32,
+        bytes: &[u8],
+    ) -> Result<(), LocalError> {
+        let blobs = store_of(tx, schema::BLOBS)?;
+        let content = store_of(tx, schema::CONTENT)?;
+        let meta = store_of(tx, schema::META)?;
+        let id = JsValue::from_f64(blob.0 as f64);
+        let blob_key = key2(&self.share_key(), &id);
+        let Some(blob_size) = get(&blobs, blob_key.clone()).await? else {
+            return Err(LocalError::Failed(format!("blob {blob:?} does not exist")));
+        };
+        let key = key2(&id, &JsValue::from_f64(f64::from(index)));
+        let old = get(&content, key.clone())
+            .await?
+            .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+            .map_or(0, |a| u64::from(a.length()));
+        let total = counter(&meta, "content_bytes").await?;
+        let new_total = total - old.min(total) + bytes.len() as u64;
+        if let Some(q) = self.quota.get()
+            && new_total > q
+        {
+            return Err(LocalError::QuotaExceeded);
+        }
+        put(&content, &key, &Uint8Array::from(bytes).into()).await?;
+        let size = blob_size.as_f64().unwrap_or(0.0) - old as f64 + bytes.len() as f64;
+        put(&blobs, &blob_key, &JsValue::from_f64(size)).await?;
+        put(
+            &meta,
+            &JsValue::from_str("content_bytes"),
+            &JsValue::from_f64(new_total as f64),
+        )
+        .await
     }
 
     async fn children(
@@ -570,25 +737,16 @@ impl LocalStore for IdbLocal {
 
     async fn put_chunk(&self, blob: BlobId, index: u32, bytes: &[u8]) -> Result<(), LocalError> {
         let tx = self.tx(
-            &[schema::BLOBS, schema::CONTENT],
+            &[schema::BLOBS, schema::CONTENT, schema::META],
             TransactionMode::ReadWrite,
         )?;
-        let id = JsValue::from_f64(blob.0 as f64);
-        if get(&store_of(&tx, schema::BLOBS)?, key2(&self.share_key(), &id))
-            .await?
-            .is_none()
-        {
-            let _ = tx.abort();
-            return Err(LocalError::Failed(format!("blob {blob:?} does not exist")));
+        match self.stage(&tx, blob, index, bytes).await {
+            Ok(()) => Self::finish(tx).await,
+            Err(e) => {
+                let _ = tx.abort();
+                Err(e)
+            }
         }
-        let key = key2(&id, &JsValue::from_f64(f64::from(index)));
-        put(
-            &store_of(&tx, schema::CONTENT)?,
-            &key,
-            &Uint8Array::from(bytes).into(),
-        )
-        .await?;
-        Self::finish(tx).await
     }
 
     async fn chunk(&self, blob: BlobId, index: u32) -> Result<Option<Vec<u8>>, LocalError> {
@@ -629,8 +787,14 @@ impl LocalStore for IdbLocal {
     async fn commit(&self, batch: Batch) -> Result<Vec<Rev>, CommitError> {
         let tx = self.tx(&ALL, TransactionMode::ReadWrite)?;
         match self.apply(&tx, batch).await {
-            Ok(revs) => {
+            Ok((revs, pinned)) => {
                 Self::finish(tx).await?;
+                if pinned && !self.persist_asked.get() {
+                    // The first pinned item: ask the browser to keep the cache under storage
+                    // pressure (after the commit, never inside its transaction). The answer
+                    // shows in `storage_estimate_now`.
+                    let _ = self.request_persistence().await;
+                }
                 Ok(revs)
             }
             Err(e) => {

@@ -119,3 +119,85 @@ async fn the_engine_syncs_pins_and_edits_with_an_indexeddb_cache() {
         b"alpha, edited"
     );
 }
+
+#[wasm_bindgen_test]
+async fn a_newer_app_upgrading_in_another_tab_is_never_blocked_and_this_one_is_told_to_reload() {
+    let (name, store) = fresh("upgrade").await;
+    store.create_blob().await.unwrap();
+    // "Another tab" with a newer schema: its open must not wait for this connection.
+    let factory = idb::Factory::new().unwrap();
+    let mut request = factory.open(&name, Some(csc_idb::schema::VERSION + 1)).unwrap();
+    request.on_upgrade_needed(|event| {
+        use idb::event::DatabaseEvent as _;
+        let db = event.database().unwrap();
+        db.create_object_store("added_in_v2", idb::ObjectStoreParams::new())
+            .unwrap();
+    });
+    let newer = request.await.expect("the upgrade is not blocked");
+    assert!(newer.store_names().contains(&"added_in_v2".to_owned()));
+    assert!(store.closed_for_upgrade());
+    let err = store.blobs().await.unwrap_err().to_string();
+    assert!(err.contains("reload"), "{err}");
+    newer.close();
+    // The old app cannot open the newer schema either, and says why.
+    let err = IdbLocal::open(&name, SHARE).await.unwrap_err().to_string();
+    assert!(err.contains("newer version"), "{err}");
+}
+
+#[wasm_bindgen_test]
+async fn a_full_cache_refuses_the_download_leaves_nothing_half_written_and_the_rest_goes_on() {
+    use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
+    use csc_core::win::{PinControlFlags, SyncControl};
+    use csc_core::{CaseRule, ItemPath, Share};
+    use csc_testkit::mem::{Faults, MemRemote, SimRuntime};
+
+    let (_, store) = fresh("quota").await;
+    store.set_quota(Some(64));
+    let remote = MemRemote::new(Faults::new());
+    remote.put_file(&p("docs/small.txt"), b"fits");
+    remote.put_file(&p("docs/big.bin"), &[7u8; 1000]);
+    let e = Engine::open(
+        store,
+        remote,
+        SimRuntime::new(Millis(1_700_000_000_000), 1),
+        Share::new(SHARE, CaseRule::Sensitive).unwrap(),
+        EngineConfig::default(),
+    )
+    .await
+    .unwrap();
+    e.synchronize(
+        &SyncOptions::new(vec![ItemPath::root()], SyncControl::default()),
+        &mut (),
+        &mut (),
+    )
+    .await
+    .unwrap();
+    let pin = PinOptions {
+        deep: true,
+        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
+    };
+    let _ = e.pin(&[p("docs")], pin, &mut ()).await;
+    assert_eq!(e.read_file(&p("docs/small.txt")).await.unwrap(), b"fits");
+    assert!(e.read_file(&p("docs/big.bin")).await.is_err());
+    let store = e.local();
+    assert!(store.content_bytes().await.unwrap() <= 64);
+    // Every blob left is one an item refers to: the refused download left no staged part.
+    let snapshot = store.load().await.unwrap();
+    let referenced: Vec<_> = snapshot.items.iter().filter_map(|s| s.blob).collect();
+    for blob in store.blobs().await.unwrap() {
+        assert!(referenced.contains(&blob), "{blob:?} was left behind");
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_storage_estimate_gives_usage_and_quota_for_a_storage_meter() {
+    let (_, store) = fresh("estimate").await;
+    let blob = store.create_blob().await.unwrap();
+    store.put_chunk(blob, 0, &[1u8; 4096]).await.unwrap();
+    let estimate = csc_idb::storage_estimate_now().await.unwrap();
+    assert!(estimate.quota > 0.0, "{estimate:?}");
+    assert!(estimate.usage >= 0.0);
+    // The browser decides; asking must simply work.
+    store.request_persistence().await.unwrap();
+    assert_eq!(store.content_bytes().await.unwrap(), 4096);
+}

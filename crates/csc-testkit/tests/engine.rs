@@ -529,6 +529,11 @@ fn a_full_cache_fails_the_download_with_disk_full_and_the_sync_goes_on() {
     let summary = sync_with(&rig, all(), two_way(), &mut rec).unwrap();
     assert_eq!(summary.failed, 1);
     assert_eq!(rec.errors[0].1, HResult::DISK_FULL);
+    let why = &rec.errors[0].2.as_ref().unwrap().description;
+    assert!(
+        why.contains("docs/big.txt") && why.contains("100 bytes"),
+        "the error names the item and the room it needs: {why}"
+    );
     assert_eq!(server(&rig, "docs/a.txt").unwrap(), b"A");
     // Nothing half-written stays behind.
     assert!(local(&rig, "docs/big.txt").is_none());

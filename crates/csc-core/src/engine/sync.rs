@@ -1603,6 +1603,18 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                         self.release(path, blob).await;
                     }
                 }
+                if matches!(e, Xfer::Local(LocalError::QuotaExceeded)) {
+                    // Say which item and how much room it needs; the sync goes on with the
+                    // other items (metadata-only changes still apply).
+                    let size = self.listing.get(path).map_or(0, |m| m.size);
+                    return Err(StepError::failed(
+                        HResult::DISK_FULL,
+                        format!(
+                            "the cache is full: {path} needs {size} bytes ({:.1} MB) that this site may not store; unpin items or remove cached items that are not pinned, or allow the site more storage",
+                            size as f64 / 1_048_576.0
+                        ),
+                    ));
+                }
                 return Err(xfer_step(e));
             }
         };
