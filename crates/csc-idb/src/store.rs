@@ -34,6 +34,23 @@ pub struct IdbLocal {
     persist_asked: Cell<bool>,
 }
 
+/// Aborts a transaction when dropped, unless disarmed.
+struct AbortOnDrop(Option<Transaction>);
+
+impl AbortOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.abort();
+        }
+    }
+}
+
 /// The browser's storage figures for this site.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StorageEstimate {
@@ -367,11 +384,7 @@ impl IdbLocal {
     }
 
     /// Applies a batch inside `tx`; any error leaves the caller to abort.
-    async fn apply(
-        &self,
-        tx: &Transaction,
-        batch: Batch,
-    ) -> Result<(Vec<Rev>, bool), CommitError> {
+    async fn apply(&self, tx: &Transaction, batch: Batch) -> Result<(Vec<Rev>, bool), CommitError> {
         let items = store_of(tx, schema::ITEMS)?;
         let content = store_of(tx, schema::CONTENT)?;
         let blobs = store_of(tx, schema::BLOBS)?;
@@ -786,8 +799,13 @@ impl LocalStore for IdbLocal {
 
     async fn commit(&self, batch: Batch) -> Result<Vec<Rev>, CommitError> {
         let tx = self.tx(&ALL, TransactionMode::ReadWrite)?;
+        // If this future is dropped part way (the caller gave up on it, the page navigates),
+        // the requests already made would complete and IndexedDB would commit half a batch:
+        // abort instead.
+        let guard = AbortOnDrop(Some(store_of(&tx, schema::META)?.transaction()));
         match self.apply(&tx, batch).await {
             Ok((revs, pinned)) => {
+                guard.disarm();
                 Self::finish(tx).await?;
                 if pinned && !self.persist_asked.get() {
                     // The first pinned item: ask the browser to keep the cache under storage
@@ -799,6 +817,7 @@ impl LocalStore for IdbLocal {
             }
             Err(e) => {
                 // Nothing of a refused batch is written.
+                guard.disarm();
                 let _ = tx.abort();
                 Err(e)
             }

@@ -126,7 +126,9 @@ async fn a_newer_app_upgrading_in_another_tab_is_never_blocked_and_this_one_is_t
     store.create_blob().await.unwrap();
     // "Another tab" with a newer schema: its open must not wait for this connection.
     let factory = idb::Factory::new().unwrap();
-    let mut request = factory.open(&name, Some(csc_idb::schema::VERSION + 1)).unwrap();
+    let mut request = factory
+        .open(&name, Some(csc_idb::schema::VERSION + 1))
+        .unwrap();
     request.on_upgrade_needed(|event| {
         use idb::event::DatabaseEvent as _;
         let db = event.database().unwrap();
@@ -200,4 +202,91 @@ async fn the_storage_estimate_gives_usage_and_quota_for_a_storage_meter() {
     // The browser decides; asking must simply work.
     store.request_persistence().await.unwrap();
     assert_eq!(store.content_bytes().await.unwrap(), 4096);
+}
+
+/// Polls a future until it has been woken `limit` times, then drops it: a caller giving up
+/// part way, as when a page goes away.
+struct CutAfter<F: std::future::Future> {
+    inner: Option<std::pin::Pin<Box<F>>>,
+    polls: usize,
+    limit: usize,
+}
+
+impl<F: std::future::Future> std::future::Future for CutAfter<F> {
+    type Output = bool;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<bool> {
+        if self.polls >= self.limit {
+            self.inner = None;
+            return std::task::Poll::Ready(false);
+        }
+        self.polls += 1;
+        let inner = self.inner.as_mut().expect("polled after the end");
+        match inner.as_mut().poll(cx) {
+            std::task::Poll::Ready(_) => std::task::Poll::Ready(true),
+            std::task::Poll::Pending => std::task::Poll::Pending,
+        }
+    }
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let global = js_sys::global();
+        let set_timeout = js_sys::Reflect::get(&global, &"setTimeout".into()).unwrap();
+        let set_timeout: js_sys::Function = set_timeout.into();
+        set_timeout.call2(&global, &resolve, &ms.into()).unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_abandoned_half_way_writes_nothing_and_the_cache_keeps_its_state() {
+    let (name, store) = fresh("cut").await;
+    let mut first = Batch::new();
+    first.push(Write::PutItem {
+        entry: CacheEntry::synced(p("keep"), Meta::dir("v1", Millis(1)), Pins::default()),
+        blob: None,
+        moved_from: None,
+        expect: Expect::Absent,
+    });
+    store.commit(first).await.unwrap();
+    let mut big = Batch::new();
+    for i in 0..300 {
+        big.push(Write::PutItem {
+            entry: CacheEntry::synced(
+                p(&format!("dir{i}")),
+                Meta::dir("v1", Millis(1)),
+                Pins::default(),
+            ),
+            blob: None,
+            moved_from: None,
+            expect: Expect::Absent,
+        });
+    }
+    let finished = CutAfter {
+        inner: Some(Box::pin(store.commit(big))),
+        polls: 0,
+        limit: 40,
+    }
+    .await;
+    assert!(!finished, "the batch was cut before it ended");
+    sleep_ms(200).await;
+    store.close();
+    let again = IdbLocal::open(&name, SHARE).await.unwrap();
+    let items: Vec<String> = again
+        .load()
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|s| s.entry.path.as_str().to_owned())
+        .collect();
+    assert_eq!(
+        items,
+        ["keep"],
+        "nothing of the abandoned batch was written"
+    );
 }
