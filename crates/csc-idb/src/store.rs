@@ -352,6 +352,27 @@ impl IdbLocal {
             .unwrap_or(false))
     }
 
+    /// A file's content as a JS `Blob`, read chunk by chunk: the bytes go from IndexedDB to
+    /// the Blob without passing through wasm memory, so a file of any size can be handed to
+    /// the page (a download link, a `<video>`, `Response`).
+    pub async fn blob_to_js(&self, blob: BlobId) -> Result<web_sys::Blob, LocalError> {
+        let parts = Array::new();
+        let id = JsValue::from_f64(blob.0 as f64);
+        let mut index = 0u32;
+        loop {
+            let tx = self.tx(&[schema::CONTENT], TransactionMode::ReadOnly)?;
+            let key = key2(&id, &JsValue::from_f64(f64::from(index)));
+            match get(&store_of(&tx, schema::CONTENT)?, key).await? {
+                Some(chunk) => {
+                    parts.push(&chunk);
+                    index += 1;
+                }
+                None => break,
+            }
+        }
+        web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|e| failed("making a Blob", e))
+    }
+
     /// Whether another tab's upgrade closed this connection.
     pub fn closed_for_upgrade(&self) -> bool {
         self.closed_for_upgrade.get()
