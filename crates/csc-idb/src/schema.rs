@@ -1,8 +1,8 @@
-//! The database layout, version 1.
+//! The database layout, version 2 (version 1 had no `conflict` flag and index on items).
 //!
 //! | store | key | value |
 //! |---|---|---|
-//! | `items` | `[share, path]` | `{share, path, parent, dirty, pinned, sparse, tomb, rev, data}`; indexes `children` `[share, parent]`, `dirty` `[share, dirty]`, `pinned` `[share, pinned]`, `sparse` `[share, sparse]` |
+//! | `items` | `[share, path]` | `{share, path, parent, dirty, pinned, sparse, tomb, conflict, rev, data}`; indexes `children` `[share, parent]`, `dirty` `[share, dirty]`, `pinned` `[share, pinned]`, `sparse` `[share, sparse]`, `conflict` `[share, conflict]` (since version 2) |
 //! | `content` | `[blob, chunk index]` | the chunk's bytes |
 //! | `blobs` | `[share, blob]` | `1` (the blobs a share allocated) |
 //! | `conflicts` | `[share, path]` | an encoded conflict record |
@@ -15,7 +15,10 @@
 //! Flags are numbers (0 or 1): booleans are not valid IndexedDB keys.
 
 /// The schema version.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+
+/// Version 2: items carry a `conflict` flag (a conflict record exists for the item), indexed.
+pub const CONFLICT_INDEX: (&str, [&str; 2]) = ("conflict", ["share", "conflict"]);
 
 /// Item metadata.
 pub const ITEMS: &str = "items";
@@ -44,7 +47,7 @@ pub const ALL: [&str; 9] = [
 /// How many events a share's log keeps (the newest).
 pub const LOG_CAPACITY: u32 = 1000;
 
-/// The indexes of `items`: name and key path.
+/// The indexes of `items` created by version 1: name and key path.
 pub const ITEM_INDEXES: [(&str, [&str; 2]); 4] = [
     ("children", ["share", "parent"]),
     ("dirty", ["share", "dirty"]),

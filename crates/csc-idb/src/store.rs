@@ -25,6 +25,8 @@ use crate::schema::{self, ALL, ITEM_INDEXES};
 pub struct IdbLocal {
     db: Database,
     share: String,
+    /// The schema version this connection works with.
+    version: u32,
     /// Set when another tab asked to upgrade the database: this connection closed itself so
     /// as not to block the upgrade, and every later call says so.
     closed_for_upgrade: Rc<Cell<bool>>,
@@ -164,7 +166,7 @@ fn get_field(obj: &JsValue, key: &str) -> JsValue {
 
 /// The stored form of an item: the encoding, and beside it what the indexes and the tree
 /// checks read.
-fn item_value(share: &str, item: &StoredItem) -> JsValue {
+fn item_value(share: &str, item: &StoredItem, conflict: Option<bool>) -> JsValue {
     let obj = Object::new();
     let entry = &item.entry;
     set(&obj, "share", &JsValue::from_str(share));
@@ -187,6 +189,11 @@ fn item_value(share: &str, item: &StoredItem) -> JsValue {
         "tomb",
         &flag(entry.local.presence == Presence::Deleted),
     );
+    // Version 1 had no conflict flag; a store opened at version 1 (tests of the upgrade) writes
+    // none.
+    if let Some(c) = conflict {
+        set(&obj, "conflict", &flag(c));
+    }
     set(&obj, "rev", &JsValue::from_f64(item.rev as f64));
     set(&obj, "data", &encode(item));
     obj.into()
@@ -251,6 +258,48 @@ fn store_of(tx: &Transaction, name: &str) -> Result<ObjectStore, LocalError> {
         .map_err(|e| failed("opening an object store", e))
 }
 
+/// Version 2: the `conflict` flag and index on items, filled in for every item already stored
+/// from the conflict store, in the upgrade's own transaction.
+fn upgrade_to_v2(tx: Transaction) {
+    let Ok(items) = tx.object_store(schema::ITEMS) else {
+        let _ = tx.abort();
+        return;
+    };
+    let (name, path) = schema::CONFLICT_INDEX;
+    if items
+        .create_index(name, KeyPath::new_array(path), Some(IndexParams::new()))
+        .is_err()
+    {
+        let _ = tx.abort();
+        return;
+    }
+    // Only IndexedDB requests are awaited here, so the upgrade transaction stays open until the
+    // backfill is done; the open completes after it.
+    wasm_bindgen_futures::spawn_local(async move {
+        let backfill = async {
+            let items = store_of(&tx, schema::ITEMS)?;
+            let conflicts = store_of(&tx, schema::CONFLICTS)?;
+            let keys: Vec<JsValue> = items
+                .get_all_keys(None, None)
+                .map_err(|e| failed("reading items", e))?
+                .await
+                .map_err(|e| failed("reading items", e))?;
+            for key in keys {
+                let Some(value) = get(&items, key.clone()).await? else {
+                    continue;
+                };
+                let conflict = get(&conflicts, key.clone()).await?.is_some();
+                set(value.unchecked_ref(), "conflict", &flag(conflict));
+                put(&items, &key, &value).await?;
+            }
+            Ok::<(), LocalError>(())
+        };
+        if backfill.await.is_err() {
+            let _ = tx.abort();
+        }
+    });
+}
+
 /// Creates the stores of schema version 1.
 fn create_v1(db: &Database) -> Result<(), idb::Error> {
     let items = db.create_object_store(schema::ITEMS, ObjectStoreParams::new())?;
@@ -275,6 +324,21 @@ fn create_v1(db: &Database) -> Result<(), idb::Error> {
 impl IdbLocal {
     /// Opens the cache of `share` in the database `name`, creating or upgrading it.
     pub async fn open(name: &str, share: &str) -> Result<IdbLocal, LocalError> {
+        Self::open_at_version(name, share, schema::VERSION).await
+    }
+
+    /// Opens the database at an older schema `version` (≤ the current one), as an older
+    /// release of the app would: for the upgrade tests.
+    #[doc(hidden)]
+    pub async fn open_at_version(
+        name: &str,
+        share: &str,
+        version: u32,
+    ) -> Result<IdbLocal, LocalError> {
+        assert!(
+            (1..=schema::VERSION).contains(&version),
+            "schema version {version} is not one this code knows"
+        );
         let factory = Factory::new().map_err(|e| {
             failed(
                 "opening IndexedDB (is this a browser page or worker with storage allowed?)",
@@ -282,15 +346,24 @@ impl IdbLocal {
             )
         })?;
         let mut request = factory
-            .open(name, Some(schema::VERSION))
+            .open(name, Some(version))
             .map_err(|e| failed("opening the database", e))?;
-        request.on_upgrade_needed(|event| {
+        request.on_upgrade_needed(move |event| {
             use idb::event::DatabaseEvent as _;
+            use idb::event::Event as _;
+            use idb::request::Request as _;
             let Ok(db) = event.database() else { return };
             let old = event.old_version().unwrap_or(0);
-            if old < 1 {
-                // A failure here aborts the upgrade; the open then fails with the reason.
-                let _ = create_v1(&db);
+            // Each step brings the schema one version up; a failure aborts the upgrade and the
+            // open fails with the reason, leaving the database as it was.
+            if old < 1 && create_v1(&db).is_err() {
+                return;
+            }
+            if old < 2 && version >= 2 {
+                let Some(tx) = event.target().ok().and_then(|r| r.transaction()) else {
+                    return;
+                };
+                upgrade_to_v2(tx);
             }
         });
         let mut db = request.await.map_err(|e| {
@@ -316,6 +389,7 @@ impl IdbLocal {
         Ok(IdbLocal {
             db,
             share: share.to_owned(),
+            version,
             closed_for_upgrade,
             quota: Cell::new(None),
             persist_asked: Cell::new(false),
@@ -459,7 +533,8 @@ impl IdbLocal {
                         moved_from,
                         partial: None,
                     };
-                    put(&items, &key, &item_value(share, &item)).await?;
+                    let conflict = self.conflict_flag(&conflicts, &key).await?;
+                    put(&items, &key, &item_value(share, &item, conflict)).await?;
                 }
                 Write::SetPartial { path, rev, partial } => {
                     let key = self.path_key(&path);
@@ -478,7 +553,8 @@ impl IdbLocal {
                         )));
                     }
                     item.partial = partial;
-                    put(&items, &key, &item_value(share, &item)).await?;
+                    let conflict = self.conflict_flag(&conflicts, &key).await?;
+                    put(&items, &key, &item_value(share, &item, conflict)).await?;
                 }
                 Write::DeleteItem { path, rev } => {
                     let key = self.path_key(&path);
@@ -506,10 +582,14 @@ impl IdbLocal {
                     delete(&content, all_under(&id)?).await?;
                 }
                 Write::PutConflict(r) => {
-                    put(&conflicts, &self.path_key(&r.path), &encode(&r)).await?;
+                    let key = self.path_key(&r.path);
+                    put(&conflicts, &key, &encode(&r)).await?;
+                    self.mark_conflict(&items, &key, true).await?;
                 }
                 Write::DeleteConflict(p) => {
-                    delete(&conflicts, Query::from(self.path_key(&p))).await?;
+                    let key = self.path_key(&p);
+                    delete(&conflicts, Query::from(key.clone())).await?;
+                    self.mark_conflict(&items, &key, false).await?;
                 }
                 Write::PutShare(r) => {
                     put(&shares, &self.share_key(), &encode(&r)).await?;
@@ -606,6 +686,55 @@ impl IdbLocal {
         )
         .await?;
         Ok((revs, pinned))
+    }
+
+    /// The conflict flag an item written now carries (`None` at schema version 1).
+    async fn conflict_flag(
+        &self,
+        conflicts: &ObjectStore,
+        key: &JsValue,
+    ) -> Result<Option<bool>, LocalError> {
+        if self.version < 2 {
+            return Ok(None);
+        }
+        Ok(Some(get(conflicts, key.clone()).await?.is_some()))
+    }
+
+    /// Sets the conflict flag of the item at `key`, if there is one.
+    async fn mark_conflict(
+        &self,
+        items: &ObjectStore,
+        key: &JsValue,
+        conflict: bool,
+    ) -> Result<(), LocalError> {
+        if self.version < 2 {
+            return Ok(());
+        }
+        if let Some(value) = get(items, key.clone()).await? {
+            set(value.unchecked_ref(), "conflict", &flag(conflict));
+            put(items, key, &value).await?;
+        }
+        Ok(())
+    }
+
+    /// The paths of the items that have a conflict record (the `conflict` index).
+    pub async fn conflicted_items(&self) -> Result<Vec<ItemPath>, LocalError> {
+        let tx = self.tx(&[schema::ITEMS], TransactionMode::ReadOnly)?;
+        let index = store_of(&tx, schema::ITEMS)?
+            .index(schema::CONFLICT_INDEX.0)
+            .map_err(|e| failed("opening the conflict index", e))?;
+        let key = key2(&self.share_key(), &flag(true));
+        let values = index
+            .get_all(Some(Query::from(key)), None)
+            .map_err(|e| failed("reading the conflict index", e))?
+            .await
+            .map_err(|e| failed("reading the conflict index", e))?;
+        let mut paths = values
+            .iter()
+            .map(|v| item_of(v).map(|s| s.entry.path))
+            .collect::<Result<Vec<_>, _>>()?;
+        paths.sort();
+        Ok(paths)
     }
 
     /// Writes one chunk inside `tx`, keeping the byte counts and the quota.
