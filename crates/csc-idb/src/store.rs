@@ -11,11 +11,14 @@ use idb::{
     Transaction, TransactionMode, TransactionResult,
 };
 use std::cell::Cell;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::future::IntoFuture;
+
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::schema::{self, ALL, ITEM_INDEXES};
@@ -35,6 +38,9 @@ pub struct IdbLocal {
     /// Whether persistent storage was asked for (once, at the first pinned item).
     persist_asked: Cell<bool>,
 }
+
+/// An item write issued but not yet awaited.
+type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, idb::Error>>>>;
 
 /// Aborts a transaction when dropped, unless disarmed.
 struct AbortOnDrop(Option<Transaction>);
@@ -426,6 +432,109 @@ impl IdbLocal {
             .unwrap_or(false))
     }
 
+    /// Stores many files' content in one transaction — a bulk import — and returns a new
+    /// blob for each, for the batch that then commits the items (content is split into
+    /// chunks of `chunk_size` bytes). The quota is kept as for `put_chunk`.
+    pub async fn stage_files(
+        &self,
+        contents: &[&[u8]],
+        chunk_size: usize,
+    ) -> Result<Vec<BlobId>, LocalError> {
+        let chunk_size = chunk_size.max(1);
+        let tx = self.tx(
+            &[schema::BLOBS, schema::CONTENT, schema::META],
+            TransactionMode::ReadWrite,
+        )?;
+        let result = async {
+            let blobs = store_of(&tx, schema::BLOBS)?;
+            let content = store_of(&tx, schema::CONTENT)?;
+            let meta = store_of(&tx, schema::META)?;
+            let first = counter(&meta, "next_blob").await? + 1;
+            let mut total = counter(&meta, "content_bytes").await?;
+            let added: u64 = contents.iter().map(|c| c.len() as u64).sum();
+            total += added;
+            if self.quota.get().is_some_and(|q| total > q) {
+                return Err(LocalError::QuotaExceeded);
+            }
+            // Every request is issued before any is awaited: the transaction carries them out
+            // in order, and nothing waits for a round trip per file.
+            let mut requests = Vec::with_capacity(contents.len() * 2 + 2);
+            let mut ids = Vec::with_capacity(contents.len());
+            for (i, bytes) in contents.iter().enumerate() {
+                let id = BlobId(first + i as u64);
+                ids.push(id);
+                let idv = JsValue::from_f64(id.0 as f64);
+                for (index, part) in bytes.chunks(chunk_size).enumerate() {
+                    let key = key2(&idv, &JsValue::from_f64(index as f64));
+                    requests.push(
+                        content
+                            .put(&Uint8Array::from(part).into(), Some(&key))
+                            .map_err(|e| failed("a write", e))?
+                            .into_future(),
+                    );
+                }
+                requests.push(
+                    blobs
+                        .put(
+                            &JsValue::from_f64(bytes.len() as f64),
+                            Some(&key2(&self.share_key(), &idv)),
+                        )
+                        .map_err(|e| failed("a write", e))?
+                        .into_future(),
+                );
+            }
+            let last = first + contents.len() as u64 - 1;
+            for (name, value) in [("next_blob", last as f64), ("content_bytes", total as f64)] {
+                requests.push(
+                    meta.put(&JsValue::from_f64(value), Some(&JsValue::from_str(name)))
+                        .map_err(|e| failed("a write", e))?
+                        .into_future(),
+                );
+            }
+            for r in requests {
+                r.await.map_err(|e| failed("a write", e))?;
+            }
+            Ok(ids)
+        }
+        .await;
+        match result {
+            Ok(ids) => {
+                Self::finish(tx).await?;
+                Ok(ids)
+            }
+            Err(e) => {
+                let _ = tx.abort();
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads the first chunk of many blobs in one transaction (bulk export of small files).
+    pub async fn first_chunks(&self, blobs: &[BlobId]) -> Result<Vec<Option<Vec<u8>>>, LocalError> {
+        let tx = self.tx(&[schema::CONTENT], TransactionMode::ReadOnly)?;
+        let content = store_of(&tx, schema::CONTENT)?;
+        let mut requests = Vec::with_capacity(blobs.len());
+        for blob in blobs {
+            let key = key2(&JsValue::from_f64(blob.0 as f64), &JsValue::from_f64(0.0));
+            requests.push(
+                content
+                    .get(Query::from(key))
+                    .map_err(|e| failed("a read", e))?
+                    .into_future(),
+            );
+        }
+        let mut out = Vec::with_capacity(blobs.len());
+        for r in requests {
+            let value = r.await.map_err(|e| failed("a read", e))?;
+            out.push(
+                value
+                    .and_then(|v| v.dyn_into::<Uint8Array>().ok())
+                    .map(|a| a.to_vec()),
+            );
+        }
+        Ok(out)
+    }
+
     /// A file's content as a JS `Blob`, read chunk by chunk: the bytes go from IndexedDB to
     /// the Blob without passing through wasm memory, so a file of any size can be handed to
     /// the page (a download link, a `<video>`, `Response`).
@@ -498,6 +607,23 @@ impl IdbLocal {
         let mut deleted_paths = Vec::new();
         let mut logged = false;
         let share = &self.share;
+        // What this batch wrote, so the tree checks need not read it back: `Some(tomb)` for
+        // an item put, `None` for one removed.
+        let mut known: HashMap<ItemPath, Option<bool>> = HashMap::new();
+        let mut pending: Vec<(ItemPath, bool, Pending)> = Vec::new();
+        // The share's conflict records (few), read once for the items' conflict flags.
+        let mut conflicted: HashSet<String> = HashSet::new();
+        if self.version >= 2 {
+            let keys = conflicts
+                .get_all_keys(Some(all_under(&self.share_key())?), None)
+                .map_err(|e| failed("reading conflict keys", e))?
+                .await
+                .map_err(|e| failed("reading conflict keys", e))?;
+            conflicted.extend(
+                keys.iter()
+                    .filter_map(|k| k.dyn_ref::<Array>().and_then(|a| a.get(1).as_string())),
+            );
+        }
 
         for write in batch.writes {
             match write {
@@ -508,16 +634,14 @@ impl IdbLocal {
                     expect,
                 } => {
                     let key = self.path_key(&entry.path);
-                    let current = match get(&items, key.clone()).await? {
-                        Some(v) => Some(item_of(&v)?.rev),
-                        None => None,
-                    };
-                    match (expect, current) {
-                        (Expect::Absent, None) => {}
-                        (Expect::Rev(r), Some(c)) if r == c => {}
-                        (expect, current) => {
+                    if let Expect::Rev(r) = expect {
+                        let current = match get(&items, key.clone()).await? {
+                            Some(v) => Some(item_of(&v)?.rev),
+                            None => None,
+                        };
+                        if current != Some(r) {
                             return Err(CommitError::Conflict(format!(
-                                "{} was expected {expect:?} but is at {current:?}",
+                                "{} was expected at revision {r} but is at {current:?}",
                                 entry.path
                             )));
                         }
@@ -526,6 +650,10 @@ impl IdbLocal {
                     revs.push(next_rev);
                     put_paths.push(entry.path.clone());
                     pinned |= entry.pins.is_pinned();
+                    let tomb = entry.local.presence == Presence::Deleted;
+                    let conflict =
+                        (self.version >= 2).then(|| conflicted.contains(entry.path.as_str()));
+                    let path = entry.path.clone();
                     let item = StoredItem {
                         entry,
                         rev: next_rev,
@@ -533,8 +661,28 @@ impl IdbLocal {
                         moved_from,
                         partial: None,
                     };
-                    let conflict = self.conflict_flag(&conflicts, &key).await?;
-                    put(&items, &key, &item_value(share, &item, conflict)).await?;
+                    let value = item_value(share, &item, conflict);
+                    // Issued now, awaited after the loop: IndexedDB carries out a
+                    // transaction's requests in order, so later reads see these writes, and a
+                    // large batch does not wait for each write in turn. `add` refuses an
+                    // existing key, so `Expect::Absent` needs no read before the write.
+                    let request: Pending = if expect == Expect::Absent {
+                        Box::pin(
+                            items
+                                .add(&value, Some(&key))
+                                .map_err(|e| failed("a write", e))?
+                                .into_future(),
+                        )
+                    } else {
+                        Box::pin(
+                            items
+                                .put(&value, Some(&key))
+                                .map_err(|e| failed("a write", e))?
+                                .into_future(),
+                        )
+                    };
+                    pending.push((path.clone(), expect == Expect::Absent, request));
+                    known.insert(path, Some(tomb));
                 }
                 Write::SetPartial { path, rev, partial } => {
                     let key = self.path_key(&path);
@@ -568,6 +716,7 @@ impl IdbLocal {
                         )));
                     }
                     delete(&items, Query::from(key)).await?;
+                    known.insert(path.clone(), None);
                     deleted_paths.push(path);
                 }
                 Write::DropBlob(b) => {
@@ -585,11 +734,13 @@ impl IdbLocal {
                     let key = self.path_key(&r.path);
                     put(&conflicts, &key, &encode(&r)).await?;
                     self.mark_conflict(&items, &key, true).await?;
+                    conflicted.insert(r.path.as_str().to_owned());
                 }
                 Write::DeleteConflict(p) => {
                     let key = self.path_key(&p);
                     delete(&conflicts, Query::from(key.clone())).await?;
                     self.mark_conflict(&items, &key, false).await?;
+                    conflicted.remove(p.as_str());
                 }
                 Write::PutShare(r) => {
                     put(&shares, &self.share_key(), &encode(&r)).await?;
@@ -623,21 +774,41 @@ impl IdbLocal {
             }
         }
 
+        for (path, adding, request) in pending {
+            if let Err(e) = request.await {
+                return Err(if adding {
+                    CommitError::Conflict(format!("{path} was expected to be absent but is there"))
+                } else {
+                    CommitError::Store(failed("a write", e))
+                });
+            }
+        }
+
         // The tree after the batch: every item's folder is there and not deleted offline
         // under a live item; no removed folder left items behind.
+        let mut folders: HashMap<ItemPath, Option<bool>> = HashMap::new();
         for path in &put_paths {
-            let Some(value) = get(&items, self.path_key(path)).await? else {
+            let Some(Some(tomb)) = known.get(path).copied() else {
                 continue;
             };
-            let live = get_field(&value, "tomb").as_f64() != Some(1.0);
             if let Some(parent) = path.parent().filter(|p| !p.is_root()) {
-                match get(&items, self.path_key(&parent)).await? {
+                let state = match known.get(&parent).or_else(|| folders.get(&parent)) {
+                    Some(state) => *state,
+                    None => {
+                        let state = get(&items, self.path_key(&parent))
+                            .await?
+                            .map(|v| get_field(&v, "tomb").as_f64() == Some(1.0));
+                        folders.insert(parent.clone(), state);
+                        state
+                    }
+                };
+                match state {
                     None => {
                         return Err(CommitError::Conflict(format!(
                             "{path} would be left without its folder"
                         )));
                     }
-                    Some(pv) if live && get_field(&pv, "tomb").as_f64() == Some(1.0) => {
+                    Some(parent_tomb) if parent_tomb && !tomb => {
                         return Err(CommitError::Conflict(format!(
                             "{path} would be left without its folder"
                         )));
@@ -645,7 +816,7 @@ impl IdbLocal {
                     Some(_) => {}
                 }
             }
-            if !live {
+            if tomb {
                 let children = self.children(&items, path).await?;
                 if children
                     .iter()

@@ -533,3 +533,27 @@ async fn a_database_written_by_schema_version_1_upgrades_with_nothing_lost() {
     now.commit(batch).await.unwrap();
     assert!(now.conflicted_items().await.unwrap().is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn a_bulk_import_stores_every_file_in_chunks_in_one_go_or_nothing_when_full() {
+    let (_, store) = fresh("bulk").await;
+    let files: [&[u8]; 3] = [b"one", b"", b"a longer content"];
+    let blobs = store.stage_files(&files, 4).await.unwrap();
+    assert_eq!(blobs.len(), 3);
+    assert_eq!(store.chunk(blobs[2], 0).await.unwrap().unwrap(), b"a lo");
+    assert_eq!(store.chunk(blobs[2], 3).await.unwrap().unwrap(), b"tent");
+    assert!(store.chunk(blobs[2], 4).await.unwrap().is_none());
+    let first = store.first_chunks(&blobs).await.unwrap();
+    assert_eq!(first[0].as_deref(), Some(&b"one"[..]));
+    assert_eq!(first[1], None, "an empty file has no chunk");
+    assert_eq!(store.content_bytes().await.unwrap(), 19);
+    // Over the limit: refused whole.
+    store.set_quota(Some(25));
+    let before = store.blobs().await.unwrap();
+    assert!(matches!(
+        store.stage_files(&[b"0123456789"], 4).await,
+        Err(csc_core::store::LocalError::QuotaExceeded)
+    ));
+    assert_eq!(store.blobs().await.unwrap(), before);
+    assert_eq!(store.content_bytes().await.unwrap(), 19);
+}

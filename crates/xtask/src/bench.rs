@@ -207,6 +207,36 @@ pub(crate) fn bench_webdav(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask bench-idb`: csc-idb against raw IndexedDB in one headless Chromium page
+/// (release build).
+pub(crate) fn bench_idb(root: &Path) -> Result<()> {
+    let mut command = process::cargo();
+    command
+        .current_dir(root)
+        // The page writes and reads some 300 MB; the runner's default 20 s is too short.
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "900")
+        .args([
+            "test",
+            "--release",
+            "-p",
+            "csc-idb",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--features",
+            "browser-tests",
+            "--test",
+            "bench",
+            "--",
+            "--nocapture",
+        ]);
+    let output = process::tee(&mut command)?;
+    println!("\nIndexedDB figures:");
+    for line in output.lines().filter(|l| l.starts_with("idb bench ")) {
+        println!("  {line}");
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

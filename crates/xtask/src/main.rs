@@ -28,6 +28,7 @@ commands:
   test        run every test: setup, fmt, clippy, native tests, csc-core on wasm, check-pure
   check-pure  check that csc-core compiles to wasm with no imports from \"env\" and no platform crates
   bench       run the planner benchmark and compare wasm to native throughput
+  bench-idb   run the IndexedDB benchmark page: csc-idb vs raw IndexedDB, bulk writes and reads
   bench-webdav  run the WebDAV benchmarks: no-op listing of 100,000 files, PROPFIND of 10,000
               entries, 200 MB up/down vs curl, client parse rate natively and on wasm
   run [args]  run the product as far as it exists (the csc-testkit demo), passing args through";
@@ -49,6 +50,7 @@ fn main() -> ExitCode {
         "check-pure" => pure::check_pure(&root),
         "bench" => bench::bench(&root),
         "bench-webdav" => bench::bench_webdav(&root),
+        "bench-idb" => bench::bench_idb(&root),
         "run" => run_demo(&rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
