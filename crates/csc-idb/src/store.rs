@@ -440,64 +440,11 @@ impl IdbLocal {
         contents: &[&[u8]],
         chunk_size: usize,
     ) -> Result<Vec<BlobId>, LocalError> {
-        let chunk_size = chunk_size.max(1);
         let tx = self.tx(
             &[schema::BLOBS, schema::CONTENT, schema::META],
             TransactionMode::ReadWrite,
         )?;
-        let result = async {
-            let blobs = store_of(&tx, schema::BLOBS)?;
-            let content = store_of(&tx, schema::CONTENT)?;
-            let meta = store_of(&tx, schema::META)?;
-            let first = counter(&meta, "next_blob").await? + 1;
-            let mut total = counter(&meta, "content_bytes").await?;
-            let added: u64 = contents.iter().map(|c| c.len() as u64).sum();
-            total += added;
-            if self.quota.get().is_some_and(|q| total > q) {
-                return Err(LocalError::QuotaExceeded);
-            }
-            // Every request is issued before any is awaited: the transaction carries them out
-            // in order, and nothing waits for a round trip per file.
-            let mut requests = Vec::with_capacity(contents.len() * 2 + 2);
-            let mut ids = Vec::with_capacity(contents.len());
-            for (i, bytes) in contents.iter().enumerate() {
-                let id = BlobId(first + i as u64);
-                ids.push(id);
-                let idv = JsValue::from_f64(id.0 as f64);
-                for (index, part) in bytes.chunks(chunk_size).enumerate() {
-                    let key = key2(&idv, &JsValue::from_f64(index as f64));
-                    requests.push(
-                        content
-                            .put(&Uint8Array::from(part).into(), Some(&key))
-                            .map_err(|e| failed("a write", e))?
-                            .into_future(),
-                    );
-                }
-                requests.push(
-                    blobs
-                        .put(
-                            &JsValue::from_f64(bytes.len() as f64),
-                            Some(&key2(&self.share_key(), &idv)),
-                        )
-                        .map_err(|e| failed("a write", e))?
-                        .into_future(),
-                );
-            }
-            let last = first + contents.len() as u64 - 1;
-            for (name, value) in [("next_blob", last as f64), ("content_bytes", total as f64)] {
-                requests.push(
-                    meta.put(&JsValue::from_f64(value), Some(&JsValue::from_str(name)))
-                        .map_err(|e| failed("a write", e))?
-                        .into_future(),
-                );
-            }
-            for r in requests {
-                r.await.map_err(|e| failed("a write", e))?;
-            }
-            Ok(ids)
-        }
-        .await;
-        match result {
+        match self.stage_in(&tx, contents, chunk_size).await {
             Ok(ids) => {
                 Self::finish(tx).await?;
                 Ok(ids)
@@ -507,6 +454,104 @@ impl IdbLocal {
                 Err(e)
             }
         }
+    }
+
+    /// Adds files with their content in ONE transaction: the content, the items (each
+    /// `Expect::Absent`) and the tree checks commit together or not at all — what an import
+    /// of many small files, or an app saving a file, wants. Content is split into chunks of
+    /// `chunk_size` bytes.
+    pub async fn commit_files(
+        &self,
+        files: Vec<(csc_core::CacheEntry, Vec<u8>)>,
+        chunk_size: usize,
+    ) -> Result<Vec<Rev>, CommitError> {
+        let tx = self.tx(&ALL, TransactionMode::ReadWrite)?;
+        let guard = AbortOnDrop(Some(store_of(&tx, schema::META)?.transaction()));
+        let result = async {
+            let contents: Vec<&[u8]> = files.iter().map(|(_, c)| c.as_slice()).collect();
+            let ids = self.stage_in(&tx, &contents, chunk_size).await?;
+            let mut batch = Batch::new();
+            for ((entry, _), id) in files.into_iter().zip(ids) {
+                batch.push(Write::PutItem {
+                    entry,
+                    blob: Some(id),
+                    moved_from: None,
+                    expect: Expect::Absent,
+                });
+            }
+            self.apply(&tx, batch).await
+        }
+        .await;
+        guard.disarm();
+        match result {
+            Ok((revs, _)) => {
+                Self::finish(tx).await?;
+                Ok(revs)
+            }
+            Err(e) => {
+                let _ = tx.abort();
+                Err(e)
+            }
+        }
+    }
+
+    /// Stores content as new blobs inside `tx`.
+    async fn stage_in(
+        &self,
+        tx: &Transaction,
+        contents: &[&[u8]],
+        chunk_size: usize,
+    ) -> Result<Vec<BlobId>, LocalError> {
+        let chunk_size = chunk_size.max(1);
+        let blobs = store_of(tx, schema::BLOBS)?;
+        let content = store_of(tx, schema::CONTENT)?;
+        let meta = store_of(tx, schema::META)?;
+        let first = counter(&meta, "next_blob").await? + 1;
+        let mut total = counter(&meta, "content_bytes").await?;
+        let added: u64 = contents.iter().map(|c| c.len() as u64).sum();
+        total += added;
+        if self.quota.get().is_some_and(|q| total > q) {
+            return Err(LocalError::QuotaExceeded);
+        }
+        // Every request is issued before any is awaited: the transaction carries them out
+        // in order, and nothing waits for a round trip per file.
+        let mut requests = Vec::with_capacity(contents.len() * 2 + 2);
+        let mut ids = Vec::with_capacity(contents.len());
+        for (i, bytes) in contents.iter().enumerate() {
+            let id = BlobId(first + i as u64);
+            ids.push(id);
+            let idv = JsValue::from_f64(id.0 as f64);
+            for (index, part) in bytes.chunks(chunk_size).enumerate() {
+                let key = key2(&idv, &JsValue::from_f64(index as f64));
+                requests.push(
+                    content
+                        .put(&Uint8Array::from(part).into(), Some(&key))
+                        .map_err(|e| failed("a write", e))?
+                        .into_future(),
+                );
+            }
+            requests.push(
+                blobs
+                    .put(
+                        &JsValue::from_f64(bytes.len() as f64),
+                        Some(&key2(&self.share_key(), &idv)),
+                    )
+                    .map_err(|e| failed("a write", e))?
+                    .into_future(),
+            );
+        }
+        let last = first + contents.len() as u64 - 1;
+        for (name, value) in [("next_blob", last as f64), ("content_bytes", total as f64)] {
+            requests.push(
+                meta.put(&JsValue::from_f64(value), Some(&JsValue::from_str(name)))
+                    .map_err(|e| failed("a write", e))?
+                    .into_future(),
+            );
+        }
+        for r in requests {
+            r.await.map_err(|e| failed("a write", e))?;
+        }
+        Ok(ids)
     }
 
     /// Reads the first chunk of many blobs in one transaction (bulk export of small files).

@@ -557,3 +557,60 @@ async fn a_bulk_import_stores_every_file_in_chunks_in_one_go_or_nothing_when_ful
     assert_eq!(store.blobs().await.unwrap(), before);
     assert_eq!(store.content_bytes().await.unwrap(), 19);
 }
+
+#[wasm_bindgen_test]
+async fn files_and_their_content_commit_together_or_not_at_all() {
+    let (_, store) = fresh("files").await;
+    let dir = CacheEntry::synced(p("d"), Meta::dir("v", Millis(1)), Pins::default());
+    let file = |path: &str| {
+        CacheEntry::synced(
+            p(path),
+            Meta::file("\"f\"", 5, Millis(1), None),
+            Pins::default(),
+        )
+    };
+    let mut batch = Batch::new();
+    batch.push(Write::PutItem {
+        entry: dir,
+        blob: None,
+        moved_from: None,
+        expect: Expect::Absent,
+    });
+    store.commit(batch).await.unwrap();
+    let revs = store
+        .commit_files(
+            vec![
+                (file("d/a"), b"alpha".to_vec()),
+                (file("d/b"), b"bravo".to_vec()),
+            ],
+            2,
+        )
+        .await
+        .unwrap();
+    assert_eq!(revs.len(), 2);
+    let a = store.item(&p("d/a")).await.unwrap().unwrap();
+    assert_eq!(
+        store.chunk(a.blob.unwrap(), 2).await.unwrap().unwrap(),
+        b"a"
+    );
+    // One file without its folder: nothing of the call is written, content included.
+    let blobs_before = store.blobs().await.unwrap();
+    let bytes_before = store.content_bytes().await.unwrap();
+    let err = store
+        .commit_files(
+            vec![
+                (file("d/c"), b"c".to_vec()),
+                (file("nowhere/x"), b"x".to_vec()),
+            ],
+            2,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, csc_core::store::CommitError::Conflict(_)),
+        "{err}"
+    );
+    assert!(store.item(&p("d/c")).await.unwrap().is_none());
+    assert_eq!(store.blobs().await.unwrap(), blobs_before);
+    assert_eq!(store.content_bytes().await.unwrap(), bytes_before);
+}
