@@ -249,6 +249,19 @@ async fn counter(meta: &ObjectStore, name: &str) -> Result<u64, LocalError> {
         .unwrap_or(0.0) as u64)
 }
 
+/// The bytes of the blob `id`'s chunks, read one chunk at a time.
+async fn chunk_bytes(content: &ObjectStore, id: &JsValue) -> Result<u64, LocalError> {
+    let mut total = 0u64;
+    let mut index = 0u32;
+    while let Some(v) = get(content, key2(id, &JsValue::from_f64(f64::from(index)))).await? {
+        total += v
+            .dyn_ref::<Uint8Array>()
+            .map_or(0, |a| u64::from(a.length()));
+        index += 1;
+    }
+    Ok(total)
+}
+
 /// Deletes the database `name` (every share in it).
 pub async fn delete_database(name: &str) -> Result<(), LocalError> {
     let factory = Factory::new().map_err(|e| failed("opening IndexedDB", e))?;
@@ -444,7 +457,7 @@ impl IdbLocal {
             &[schema::BLOBS, schema::CONTENT, schema::META],
             TransactionMode::ReadWrite,
         )?;
-        match self.stage_in(&tx, contents, chunk_size).await {
+        match self.stage_in(&tx, contents, chunk_size, true).await {
             Ok(ids) => {
                 Self::finish(tx).await?;
                 Ok(ids)
@@ -469,7 +482,7 @@ impl IdbLocal {
         let guard = AbortOnDrop(Some(store_of(&tx, schema::META)?.transaction()));
         let result = async {
             let contents: Vec<&[u8]> = files.iter().map(|(_, c)| c.as_slice()).collect();
-            let ids = self.stage_in(&tx, &contents, chunk_size).await?;
+            let ids = self.stage_in(&tx, &contents, chunk_size, false).await?;
             let mut batch = Batch::new();
             for ((entry, _), id) in files.into_iter().zip(ids) {
                 batch.push(Write::PutItem {
@@ -496,11 +509,16 @@ impl IdbLocal {
     }
 
     /// Stores content as new blobs inside `tx`.
+    ///
+    /// With `register`, each blob gets a registry record (its size): staged content that no
+    /// item refers to yet must be listed by `blobs` so a crash leaves nothing unaccounted for.
+    /// Content committed with its item needs none: the item lists it.
     async fn stage_in(
         &self,
         tx: &Transaction,
         contents: &[&[u8]],
         chunk_size: usize,
+        register: bool,
     ) -> Result<Vec<BlobId>, LocalError> {
         let chunk_size = chunk_size.max(1);
         let blobs = store_of(tx, schema::BLOBS)?;
@@ -530,15 +548,18 @@ impl IdbLocal {
                         .into_future(),
                 );
             }
-            requests.push(
-                blobs
-                    .put(
-                        &JsValue::from_f64(bytes.len() as f64),
-                        Some(&key2(&self.share_key(), &idv)),
-                    )
-                    .map_err(|e| failed("a write", e))?
-                    .into_future(),
-            );
+            // An empty file has no chunk to show that its blob exists: it is registered.
+            if register || bytes.is_empty() {
+                requests.push(
+                    blobs
+                        .put(
+                            &JsValue::from_f64(bytes.len() as f64),
+                            Some(&key2(&self.share_key(), &idv)),
+                        )
+                        .map_err(|e| failed("a write", e))?
+                        .into_future(),
+                );
+            }
         }
         let last = first + contents.len() as u64 - 1;
         for (name, value) in [("next_blob", last as f64), ("content_bytes", total as f64)] {
@@ -767,10 +788,11 @@ impl IdbLocal {
                 Write::DropBlob(b) => {
                     let id = JsValue::from_f64(b.0 as f64);
                     let blob_key = key2(&self.share_key(), &id);
-                    let size = get(&blobs, blob_key.clone())
-                        .await?
-                        .and_then(|v| v.as_f64())
-                        .unwrap_or(0.0) as u64;
+                    let size = match get(&blobs, blob_key.clone()).await? {
+                        Some(v) => v.as_f64().unwrap_or(0.0) as u64,
+                        // Committed with its item, unregistered: its chunks say its size.
+                        None => chunk_bytes(&content, &id).await?,
+                    };
                     content_bytes = content_bytes.saturating_sub(size);
                     delete(&blobs, Query::from(blob_key)).await?;
                     delete(&content, all_under(&id)?).await?;
@@ -1131,36 +1153,55 @@ impl LocalStore for IdbLocal {
     async fn chunk(&self, blob: BlobId, index: u32) -> Result<Option<Vec<u8>>, LocalError> {
         let tx = self.tx(&[schema::BLOBS, schema::CONTENT], TransactionMode::ReadOnly)?;
         let id = JsValue::from_f64(blob.0 as f64);
-        if get(&store_of(&tx, schema::BLOBS)?, key2(&self.share_key(), &id))
-            .await?
-            .is_none()
-        {
-            return Err(LocalError::Failed(format!("blob {blob:?} does not exist")));
-        }
+        let content = store_of(&tx, schema::CONTENT)?;
         let key = key2(&id, &JsValue::from_f64(f64::from(index)));
-        match get(&store_of(&tx, schema::CONTENT)?, key).await? {
-            Some(v) => {
-                let bytes: Uint8Array = v
-                    .dyn_into()
-                    .map_err(|_| LocalError::Failed("a content chunk is not bytes".into()))?;
-                Ok(Some(bytes.to_vec()))
-            }
-            None => Ok(None),
+        if let Some(v) = get(&content, key).await? {
+            let bytes: Uint8Array = v
+                .dyn_into()
+                .map_err(|_| LocalError::Failed("a content chunk is not bytes".into()))?;
+            return Ok(Some(bytes.to_vec()));
+        }
+        // Past the end of a blob that exists, or a blob that does not.
+        let registered = get(&store_of(&tx, schema::BLOBS)?, key2(&self.share_key(), &id))
+            .await?
+            .is_some();
+        let has_chunks = index > 0
+            && get(&content, key2(&id, &JsValue::from_f64(0.0)))
+                .await?
+                .is_some();
+        if registered || has_chunks {
+            Ok(None)
+        } else {
+            Err(LocalError::Failed(format!("blob {blob:?} does not exist")))
         }
     }
 
     async fn blobs(&self) -> Result<Vec<BlobId>, LocalError> {
-        let tx = self.tx(&[schema::BLOBS], TransactionMode::ReadOnly)?;
+        // The registered blobs (staged, not yet an item's) and those the share's items hold.
+        let tx = self.tx(&[schema::BLOBS, schema::ITEMS], TransactionMode::ReadOnly)?;
         let keys = store_of(&tx, schema::BLOBS)?
             .get_all_keys(Some(all_under(&self.share_key())?), None)
             .map_err(|e| failed("listing blobs", e))?
             .await
             .map_err(|e| failed("listing blobs", e))?;
-        Ok(keys
+        let items = get_all(
+            &store_of(&tx, schema::ITEMS)?,
+            all_under(&self.share_key())?,
+        )
+        .await?;
+        let mut ids: Vec<BlobId> = keys
             .iter()
             .filter_map(|k| k.dyn_ref::<Array>().and_then(|a| a.get(1).as_f64()))
             .map(|id| BlobId(id as u64))
-            .collect())
+            .collect();
+        for v in &items {
+            let item = item_of(v)?;
+            ids.extend(item.blob);
+            ids.extend(item.partial.map(|p| p.blob));
+        }
+        ids.sort();
+        ids.dedup();
+        Ok(ids)
     }
 
     async fn commit(&self, batch: Batch) -> Result<Vec<Rev>, CommitError> {

@@ -43,14 +43,16 @@ export async function js_files(name, n, size) {
     r.onsuccess = () => resolve(r.result);
     r.onerror = () => reject(r.error);
   });
-  const payload = new Uint8Array(size).fill(7);
+  // One array per file, made before the clock starts, as the Rust side's input is.
+  const payloads = [];
+  for (let i = 0; i < n; i++) payloads.push(new Uint8Array(size).fill(7));
   const record = new Uint8Array(96).fill(1);
   const t0 = performance.now();
   const tx = db.transaction(['items', 'content'], 'readwrite');
   const items = tx.objectStore('items');
   const content = tx.objectStore('content');
   for (let i = 0; i < n; i++) {
-    content.put(payload, [i + 1, 0]);
+    content.put(payloads[i], [i + 1, 0]);
     const path = 'bench/f' + i;
     items.put({ share: 's', path, parent: 'bench', dirty: 1, pinned: 0, sparse: 0, tomb: 0,
       conflict: 0, rev: i, data: record }, ['s', path]);

@@ -613,4 +613,15 @@ async fn files_and_their_content_commit_together_or_not_at_all() {
     assert!(store.item(&p("d/c")).await.unwrap().is_none());
     assert_eq!(store.blobs().await.unwrap(), blobs_before);
     assert_eq!(store.content_bytes().await.unwrap(), bytes_before);
+    // Removing a file drops its content and its bytes.
+    let mut batch = Batch::new();
+    batch.push(Write::DeleteItem {
+        path: p("d/a"),
+        rev: a.rev,
+    });
+    batch.push(Write::DropBlob(a.blob.unwrap()));
+    store.commit(batch).await.unwrap();
+    assert_eq!(store.content_bytes().await.unwrap(), bytes_before - 5);
+    assert!(!store.blobs().await.unwrap().contains(&a.blob.unwrap()));
+    assert!(store.chunk(a.blob.unwrap(), 0).await.is_err());
 }
