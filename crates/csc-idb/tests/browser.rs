@@ -58,37 +58,18 @@ async fn what_was_committed_is_there_after_the_database_is_closed_and_reopened()
 
 #[wasm_bindgen_test]
 async fn the_engine_syncs_pins_and_edits_with_an_indexeddb_cache() {
-    use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
-    use csc_core::win::{PinControlFlags, SyncControl};
-    use csc_core::{CaseRule, ItemPath, Share};
-    use csc_testkit::mem::{Faults, MemRemote, SimRuntime};
-    use csc_testkit::rig::two_way;
+    use csc_core::ItemPath;
+    use csc_core::engine::SyncOptions;
+    use csc_testkit::mem::{Faults, MemRemote};
+    use csc_testkit::rig::{deep_fill, list_share, open_engine, two_way};
 
     let (name, store) = fresh("engine").await;
     let remote = MemRemote::new(Faults::new());
     remote.put_file(&p("docs/a.txt"), b"alpha");
     remote.put_file(&p("docs/sub/b.txt"), b"bravo");
-    let share = Share::new(SHARE, CaseRule::Sensitive).unwrap();
-    let e = Engine::open(
-        store,
-        remote.clone(),
-        SimRuntime::new(Millis(1_700_000_000_000), 1),
-        share.clone(),
-        EngineConfig::default(),
-    )
-    .await
-    .unwrap();
-    e.synchronize(
-        &SyncOptions::new(vec![ItemPath::root()], SyncControl::default()),
-        &mut (),
-        &mut (),
-    )
-    .await
-    .unwrap();
-    let pin = PinOptions {
-        deep: true,
-        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
-    };
+    let e = open_engine(store, remote.clone(), SHARE).await;
+    list_share(&e).await;
+    let pin = deep_fill();
     e.pin(&[p("docs")], pin, &mut ()).await.unwrap();
     e.write_file(&p("docs/a.txt"), b"alpha, edited")
         .await
@@ -104,15 +85,7 @@ async fn the_engine_syncs_pins_and_edits_with_an_indexeddb_cache() {
     drop(e);
     // Reopened from IndexedDB: the cache still has the pinned content, offline.
     let store = IdbLocal::open(&name, SHARE).await.unwrap();
-    let e = Engine::open(
-        store,
-        remote,
-        SimRuntime::new(Millis(1_700_000_100_000), 2),
-        share,
-        EngineConfig::default(),
-    )
-    .await
-    .unwrap();
+    let e = open_engine(store, remote, SHARE).await;
     assert_eq!(e.read_file(&p("docs/b.txt")).await.unwrap(), b"bravo");
     assert_eq!(
         e.read_file(&p("docs/a.txt")).await.unwrap(),
@@ -148,36 +121,17 @@ async fn a_newer_app_upgrading_in_another_tab_is_never_blocked_and_this_one_is_t
 
 #[wasm_bindgen_test]
 async fn a_full_cache_refuses_the_download_leaves_nothing_half_written_and_the_rest_goes_on() {
-    use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
-    use csc_core::win::{PinControlFlags, SyncControl};
-    use csc_core::{CaseRule, ItemPath, Share};
-    use csc_testkit::mem::{Faults, MemRemote, SimRuntime};
+    use csc_testkit::mem::{Faults, MemRemote};
+    use csc_testkit::rig::{deep_fill, list_share, open_engine};
 
     let (_, store) = fresh("quota").await;
     store.set_quota(Some(64));
     let remote = MemRemote::new(Faults::new());
     remote.put_file(&p("docs/small.txt"), b"fits");
     remote.put_file(&p("docs/big.bin"), &[7u8; 1000]);
-    let e = Engine::open(
-        store,
-        remote,
-        SimRuntime::new(Millis(1_700_000_000_000), 1),
-        Share::new(SHARE, CaseRule::Sensitive).unwrap(),
-        EngineConfig::default(),
-    )
-    .await
-    .unwrap();
-    e.synchronize(
-        &SyncOptions::new(vec![ItemPath::root()], SyncControl::default()),
-        &mut (),
-        &mut (),
-    )
-    .await
-    .unwrap();
-    let pin = PinOptions {
-        deep: true,
-        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
-    };
+    let e = open_engine(store, remote, SHARE).await;
+    list_share(&e).await;
+    let pin = deep_fill();
     let _ = e.pin(&[p("docs")], pin, &mut ()).await;
     assert_eq!(e.read_file(&p("docs/small.txt")).await.unwrap(), b"fits");
     assert!(e.read_file(&p("docs/big.bin")).await.is_err());
@@ -296,11 +250,9 @@ mod big_file {
     //! memory measured: content streams chunk by chunk, never whole.
 
     use super::*;
-    use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
     use csc_core::store::{ChunkStream, Listing, RemoteError, RemoteStore, WriteInfo};
-    use csc_core::win::{PinControlFlags, SyncControl};
-    use csc_core::{CaseRule, Precondition, RemoteEntry, Share, Version};
-    use csc_testkit::mem::SimRuntime;
+    use csc_core::{Precondition, RemoteEntry, Version};
+    use csc_testkit::rig::{deep_fill, list_share, open_engine};
     use std::ops::Range;
     use wasm_bindgen::JsCast;
 
@@ -435,27 +387,10 @@ mod big_file {
     #[wasm_bindgen_test]
     async fn a_200_mb_file_streams_into_the_cache_and_out_to_a_blob_in_bounded_wasm_memory() {
         let (_, store) = fresh("big").await;
-        let e = Engine::open(
-            store,
-            PatternShare,
-            SimRuntime::new(Millis(1_700_000_000_000), 1),
-            Share::new(SHARE, CaseRule::Sensitive).unwrap(),
-            EngineConfig::default(),
-        )
-        .await
-        .unwrap();
-        e.synchronize(
-            &SyncOptions::new(vec![csc_core::ItemPath::root()], SyncControl::default()),
-            &mut (),
-            &mut (),
-        )
-        .await
-        .unwrap();
+        let e = open_engine(store, PatternShare, SHARE).await;
+        list_share(&e).await;
         let start = js_sys::Date::now();
-        let pin = PinOptions {
-            deep: true,
-            flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
-        };
+        let pin = deep_fill();
         e.pin(&[p("big")], pin, &mut ()).await.unwrap();
         let written = js_sys::Date::now();
         let item = e.local().item(&p("big/file.bin")).await.unwrap().unwrap();

@@ -93,6 +93,24 @@ pub fn key_of(path: &DavPath) -> FsResult<String> {
     Ok(parts.join("/"))
 }
 
+/// The name and share key of a folder entry, or `None` for what is not part of the share: a
+/// name that is not UTF-8 (logged), and the state folder at the root.
+fn child_of(folder: &str, entry: &std::fs::DirEntry) -> Option<(String, String)> {
+    let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+        tracing::warn!(folder, "skipped a name that is not UTF-8");
+        return None;
+    };
+    if folder.is_empty() && name == STATE_DIR {
+        return None;
+    }
+    let child = if folder.is_empty() {
+        name.clone()
+    } else {
+        format!("{folder}/{name}")
+    };
+    Some((name, child))
+}
+
 /// Hashes a file on disk.
 fn hash_file(path: &Path) -> std::io::Result<Hashes> {
     let mut file = std::fs::File::open(path)?;
@@ -224,17 +242,8 @@ impl ShareFs {
             };
             for entry in entries {
                 let entry = entry?;
-                let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-                    tracing::warn!(folder = key, "skipped a name that is not UTF-8");
+                let Some((_, child)) = child_of(&key, &entry) else {
                     continue;
-                };
-                if key.is_empty() && name == STATE_DIR {
-                    continue;
-                }
-                let child = if key.is_empty() {
-                    name.clone()
-                } else {
-                    format!("{key}/{name}")
                 };
                 let path = entry.path();
                 let file_type = entry.file_type()?;
@@ -408,16 +417,8 @@ impl DavFileSystem for ShareFs {
                 let mut out: Vec<Box<dyn DavDirEntry>> = Vec::new();
                 for entry in std::fs::read_dir(&disk)? {
                     let entry = entry?;
-                    let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                    let Some((name, child)) = child_of(&key, &entry) else {
                         continue;
-                    };
-                    if key.is_empty() && name == STATE_DIR {
-                        continue;
-                    }
-                    let child = if key.is_empty() {
-                        name.clone()
-                    } else {
-                        format!("{key}/{name}")
                     };
                     // Links that lead outside, or to folders, are not part of the share.
                     if entry.file_type()?.is_symlink() && this.resolve(&child).is_err() {

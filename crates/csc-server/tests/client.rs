@@ -4,13 +4,12 @@
 mod common;
 
 use common::TestServer;
-use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
-use csc_core::win::{PinControlFlags, SyncControl};
-use csc_core::{CaseRule, ItemPath, Millis, Share};
+use csc_core::ItemPath;
+use csc_core::engine::{Engine, SyncOptions};
 use csc_testkit::contract::remote_store_contract;
 use csc_testkit::mem::{Faults, MemLocal, SimRuntime, run};
 use csc_testkit::p;
-use csc_testkit::rig::two_way;
+use csc_testkit::rig::{deep_fill, list_share, open_engine, two_way};
 use csc_webdav::native::NativeTransport;
 use csc_webdav::{DavStore, Recording, ShareUrl};
 
@@ -21,7 +20,6 @@ fn the_webdav_client_keeps_the_remote_store_contract_against_csc_server() {
 }
 
 fn engine(s: &TestServer) -> Engine<MemLocal, DavStore<Recording<NativeTransport>>, SimRuntime> {
-    let share = Share::new(&s.url(), CaseRule::Sensitive).unwrap();
     let store = DavStore::new(
         ShareUrl::new(&s.url()).unwrap(),
         Recording::new(NativeTransport::new(
@@ -29,14 +27,7 @@ fn engine(s: &TestServer) -> Engine<MemLocal, DavStore<Recording<NativeTransport
             std::time::Duration::from_secs(30),
         )),
     );
-    run(Engine::open(
-        MemLocal::new(Faults::new()),
-        store,
-        SimRuntime::new(Millis(1_700_000_000_000), 1),
-        share,
-        EngineConfig::default(),
-    ))
-    .unwrap()
+    run(open_engine(MemLocal::new(Faults::new()), store, &s.url()))
 }
 
 #[test]
@@ -49,16 +40,8 @@ fn the_engine_syncs_both_ways_with_csc_server_and_an_unchanged_share_costs_one_r
 
     let e = engine(&s);
     let all = || SyncOptions::new(vec![ItemPath::root()], two_way());
-    run(e.synchronize(
-        &SyncOptions::new(vec![ItemPath::root()], SyncControl::default()),
-        &mut (),
-        &mut (),
-    ))
-    .unwrap();
-    let pin = PinOptions {
-        deep: true,
-        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
-    };
+    run(list_share(&e));
+    let pin = deep_fill();
     run(e.pin(&[p("docs")], pin, &mut ())).unwrap();
     assert_eq!(run(e.read_file(&p("docs/sub/b.txt"))).unwrap(), b"bravo");
 
@@ -104,16 +87,8 @@ fn an_edit_on_the_server_between_listing_and_upload_is_never_overwritten() {
     std::fs::write(s.root().join("f.txt"), b"v1").unwrap();
     s.rt.block_on(s.share.rescan()).unwrap();
     let e = engine(&s);
-    let pin = PinOptions {
-        deep: true,
-        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
-    };
-    run(e.synchronize(
-        &SyncOptions::new(vec![ItemPath::root()], SyncControl::default()),
-        &mut (),
-        &mut (),
-    ))
-    .unwrap();
+    let pin = deep_fill();
+    run(list_share(&e));
     run(e.pin(&[p("f.txt")], pin, &mut ())).unwrap();
     run(e.write_file(&p("f.txt"), b"local edit")).unwrap();
     // Someone edits the file on the server itself, behind the journal's back.

@@ -41,6 +41,50 @@ pub fn two_way() -> SyncControl {
     )
 }
 
+/// An engine on `local` and `remote` for the share at `url` (case-sensitive), with the
+/// default configuration and a simulated clock: how tests of other stores start.
+pub async fn open_engine<L, R>(local: L, remote: R, url: &str) -> Engine<L, R, SimRuntime>
+where
+    L: csc_core::store::LocalStore,
+    R: csc_core::store::RemoteStore,
+{
+    Engine::open(
+        local,
+        remote,
+        SimRuntime::new(Millis(1_700_000_000_000), 1),
+        Share::new(url, CaseRule::Sensitive).expect("a valid share URL"),
+        EngineConfig::default(),
+    )
+    .await
+    .expect("the engine opens")
+}
+
+/// Pin options most tests use: deep, for the user, and fill (download now).
+pub fn deep_fill() -> PinOptions {
+    PinOptions {
+        deep: true,
+        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
+    }
+}
+
+/// Lists the share into the cache: a sync with no direction flags, as an app does when it
+/// first opens a share.
+pub async fn list_share<L, R, T>(engine: &Engine<L, R, T>)
+where
+    L: csc_core::store::LocalStore,
+    R: csc_core::store::RemoteStore,
+    T: csc_core::store::Runtime,
+{
+    engine
+        .synchronize(
+            &SyncOptions::new(vec![ItemPath::root()], SyncControl::default()),
+            &mut (),
+            &mut (),
+        )
+        .await
+        .expect("the share lists");
+}
+
 /// Two-way sync with a conflict policy.
 pub fn two_way_with(policy: ConflictPolicy) -> SyncControl {
     two_way().with_policy(policy).expect("one policy")

@@ -8,14 +8,13 @@ use wasm_bindgen_test::wasm_bindgen_test as test;
 
 use std::cell::RefCell;
 
-use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
+use csc_core::engine::{Engine, SyncOptions};
 use csc_core::store::{ChunkStream, RemoteError, RemoteStore, WriteInfo};
-use csc_core::win::PinControlFlags;
-use csc_core::{CaseRule, ItemPath, Millis, Precondition, Share, Version};
+use csc_core::{ItemPath, Millis, Precondition, Version};
 use csc_testkit::contract::remote_store_contract;
 use csc_testkit::mem::{Faults, MemLocal, MemRemote, SimRuntime, run};
 use csc_testkit::p;
-use csc_testkit::rig::two_way;
+use csc_testkit::rig::{deep_fill, list_share, open_engine, two_way};
 use csc_webdav::multistatus::CSC_NS;
 use csc_webdav::{DavStore, Request, Response, ShareUrl, Transport};
 
@@ -362,16 +361,8 @@ fn the_webdav_store_keeps_the_remote_store_contract_with_depth_one_walks_only() 
 }
 
 fn engine(dav: FakeDav) -> Engine<MemLocal, DavStore<FakeDav>, SimRuntime> {
-    let share = Share::new(URL, CaseRule::Sensitive).unwrap();
     let store = DavStore::new(ShareUrl::new(URL).unwrap(), dav);
-    run(Engine::open(
-        MemLocal::new(Faults::new()),
-        store,
-        SimRuntime::new(Millis(1_700_000_000_000), 1),
-        share,
-        EngineConfig::default(),
-    ))
-    .unwrap()
+    run(open_engine(MemLocal::new(Faults::new()), store, URL))
 }
 
 #[test]
@@ -381,19 +372,8 @@ fn the_engine_syncs_through_webdav_and_an_unchanged_share_costs_one_request() {
     dav.remote.put_file(&p("docs/sub/b.txt"), b"bravo");
     let e = engine(dav);
     let all = || SyncOptions::new(vec![ItemPath::root()], two_way());
-    run(e.synchronize(
-        &SyncOptions::new(
-            vec![ItemPath::root()],
-            csc_core::win::SyncControl::default(),
-        ),
-        &mut (),
-        &mut (),
-    ))
-    .unwrap();
-    let pin = PinOptions {
-        deep: true,
-        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
-    };
+    run(list_share(&e));
+    let pin = deep_fill();
     run(e.pin(&[p("docs")], pin, &mut ())).unwrap();
     assert_eq!(run(e.read_file(&p("docs/sub/b.txt"))).unwrap(), b"bravo");
     run(e.write_file(&p("docs/a.txt"), b"alpha, edited")).unwrap();
@@ -422,19 +402,8 @@ fn without_sync_collection_the_engine_lists_by_propfind_and_still_syncs() {
     let dav = FakeDav::new(false, false);
     dav.remote.put_file(&p("docs/a.txt"), b"alpha");
     let e = engine(dav);
-    run(e.synchronize(
-        &SyncOptions::new(
-            vec![ItemPath::root()],
-            csc_core::win::SyncControl::default(),
-        ),
-        &mut (),
-        &mut (),
-    ))
-    .unwrap();
-    let pin = PinOptions {
-        deep: true,
-        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
-    };
+    run(list_share(&e));
+    let pin = deep_fill();
     run(e.pin(&[p("docs")], pin, &mut ())).unwrap();
     e.remote()
         .transport()

@@ -10,14 +10,13 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use csc_core::engine::{Engine, EngineConfig, PinOptions, SyncOptions};
+use csc_core::engine::SyncOptions;
 use csc_core::store::{ChunkStream, RemoteError, RemoteStore, WriteInfo};
-use csc_core::win::{PinControlFlags, SyncControl};
-use csc_core::{CaseRule, ItemPath, Millis, Precondition, Share};
+use csc_core::{ItemPath, Millis, Precondition};
 use csc_testkit::contract::remote_store_contract;
-use csc_testkit::mem::{Faults, MemLocal, SimRuntime};
+use csc_testkit::mem::{Faults, MemLocal};
 use csc_testkit::p;
-use csc_testkit::rig::two_way;
+use csc_testkit::rig::{deep_fill, list_share, open_engine, two_way};
 use csc_webdav::fetch::FetchTransport;
 use csc_webdav::{Auth, DavStore, Recording, ShareUrl, Transport};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
@@ -107,26 +106,9 @@ async fn the_engine_syncs_through_fetch_and_an_unchanged_share_costs_one_request
     put(&server, "docs/big.bin", &big).await;
 
     let store = DavStore::new(ShareUrl::new(&url).unwrap(), Recording::new(transport()));
-    let e = Engine::open(
-        MemLocal::new(Faults::new()),
-        store,
-        SimRuntime::new(Millis(1_700_000_000_000), 1),
-        Share::new(&url, CaseRule::Sensitive).unwrap(),
-        EngineConfig::default(),
-    )
-    .await
-    .unwrap();
-    e.synchronize(
-        &SyncOptions::new(vec![ItemPath::root()], SyncControl::default()),
-        &mut (),
-        &mut (),
-    )
-    .await
-    .unwrap();
-    let pin = PinOptions {
-        deep: true,
-        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
-    };
+    let e = open_engine(MemLocal::new(Faults::new()), store, &url).await;
+    list_share(&e).await;
+    let pin = deep_fill();
     e.pin(&[p("docs")], pin, &mut ()).await.unwrap();
     assert_eq!(e.read_file(&p("docs/big.bin")).await.unwrap(), big);
     e.write_file(&p("docs/a.txt"), b"alpha, edited in the browser")
