@@ -539,6 +539,55 @@ fn a_full_cache_fails_the_download_with_disk_full_and_the_sync_goes_on() {
     assert!(local(&rig, "docs/big.txt").is_none());
 }
 
+#[test]
+fn a_full_cache_makes_room_from_files_nobody_pinned_or_changed_and_never_from_pinned_ones() {
+    let rig = docs();
+    // Auto-cached (pinned, filled, then unpinned: the content stays) and clean: fair game
+    // when room is needed.
+    rig.remote.put_file(&p("cache/old.bin"), &[1u8; 100]);
+    rig.pin_deep(&p("cache"));
+    let unpin = csc_core::engine::PinOptions {
+        deep: true,
+        flags: csc_core::win::PinControlFlags::FORUSER,
+    };
+    run(rig.engine.unpin(&[p("cache")], unpin, &mut ())).unwrap();
+    assert_eq!(local(&rig, "cache/old.bin").unwrap().len(), 100);
+    let fill = SyncControl::new(SyncControlFlags::SYNCIN | SyncControlFlags::FILLSPARSE);
+    let pinned_before = local(&rig, "docs/a.txt").unwrap();
+    rig.local.set_quota(Some(150));
+    rig.remote.put_file(&p("cache/new.bin"), &[2u8; 100]);
+    rig.pin_deep(&p("cache/new.bin"));
+    assert_eq!(local(&rig, "cache/new.bin").unwrap(), [2u8; 100]);
+    assert!(
+        local(&rig, "cache/old.bin").is_none(),
+        "the unpinned, clean file gave up its content"
+    );
+    assert_eq!(
+        local(&rig, "docs/a.txt").unwrap(),
+        pinned_before,
+        "pinned files keep theirs"
+    );
+    // The evicted file is still known (sparse), and comes back when asked for.
+    rig.local.set_quota(None);
+    assert_eq!(run(rig.engine.read_file(&p("cache/old.bin"))).ok(), None);
+    rig.sync(fill).unwrap();
+    assert_eq!(local(&rig, "cache/old.bin").unwrap(), [1u8; 100]);
+
+    // With nothing left to evict, the download fails with DISK_FULL and nothing else moves.
+    rig.local.set_quota(Some(250));
+    rig.remote.put_file(&p("docs/huge.bin"), &[3u8; 1000]);
+    let mut rec = Recorder::default();
+    let summary = sync_with(&rig, all(), two_way(), &mut rec).unwrap();
+    assert_eq!(summary.failed, 1);
+    assert_eq!(rec.errors[0].1, HResult::DISK_FULL);
+    assert_eq!(local(&rig, "docs/a.txt").unwrap(), pinned_before);
+    assert_eq!(
+        local(&rig, "cache/new.bin").unwrap(),
+        [2u8; 100],
+        "pinned: kept"
+    );
+}
+
 // ----- moves -------------------------------------------------------------------------------------
 
 #[test]

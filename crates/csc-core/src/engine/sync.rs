@@ -351,6 +351,8 @@ pub(super) struct Run<'e, L, R, T> {
     transient_streak: u32,
     /// Items whose steps failed in a merge: their old-epoch originals must go.
     failed: BTreeSet<ItemPath>,
+    /// Set when a download found the cache full (so the caller may make room and retry).
+    quota_hit: bool,
 }
 
 impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
@@ -390,6 +392,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             fused_pins: None,
             transient_streak: 0,
             failed: BTreeSet::new(),
+            quota_hit: false,
         })
     }
 
@@ -1565,8 +1568,97 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         Ok(())
     }
 
-    /// Downloads the server copy of `path` into a new blob and makes it the cached copy.
+    /// Downloads the server copy of `path` into a new blob and makes it the cached copy. When
+    /// the cache is full, the content of cached files nobody pinned or changed makes room (see
+    /// `evict`) and the download is tried once more.
     async fn download(
+        &mut self,
+        path: &ItemPath,
+        expected: Option<&crate::model::Version>,
+    ) -> Result<(), StepError> {
+        self.quota_hit = false;
+        match self.download_once(path, expected).await {
+            Err(e) if std::mem::take(&mut self.quota_hit) => {
+                let needed = self.listing.get(path).map_or(0, |m| m.size).max(1);
+                if self.evict(needed, path).await == 0 {
+                    return Err(e);
+                }
+                self.download_once(path, expected).await
+            }
+            done => done,
+        }
+    }
+
+    /// Makes room for `needed` bytes: the cached content of files that are neither pinned nor
+    /// changed here goes (largest first), and they become sparse — the server still has them,
+    /// and a later fill brings them back. Pinned or dirty files are never touched. Returns the
+    /// bytes freed.
+    async fn evict(&mut self, needed: u64, except: &ItemPath) -> u64 {
+        let mut candidates: Vec<(u64, ItemPath)> = self
+            .items
+            .values()
+            .filter(|s| {
+                let e = &s.entry;
+                &e.path != except
+                    && s.blob.is_some()
+                    && s.partial.is_none()
+                    && s.moved_from.is_none()
+                    && !e.kind().is_dir()
+                    && e.local.presence == Presence::Full
+                    && !e.local.is_dirty()
+                    && !e.pins.is_pinned()
+                    && e.original.is_some()
+            })
+            .map(|s| {
+                let size = s.entry.original.as_ref().map_or(0, |m| m.size);
+                (size, s.entry.path.clone())
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        let mut freed = 0;
+        for (size, path) in candidates {
+            if freed >= needed {
+                break;
+            }
+            let Some(s) = self.items.get(&path).cloned() else {
+                continue;
+            };
+            let (Some(blob), Some(original)) = (s.blob, s.entry.original.clone()) else {
+                continue;
+            };
+            let mut entry = s.entry.clone();
+            entry.local = crate::model::LocalItem::sparse(&original);
+            let mut batch = Batch::new();
+            batch.push(Write::PutItem {
+                entry: entry.clone(),
+                blob: None,
+                moved_from: None,
+                expect: Expect::Rev(s.rev),
+            });
+            batch.push(Write::DropBlob(blob));
+            let events = vec![Event::ItemNotAvailableOffline {
+                item: self.engine.item_ref(&path),
+                item_type: ItemType::File,
+            }];
+            if let Ok(revs) = self.engine.commit(batch, events).await {
+                self.items.insert(
+                    path,
+                    StoredItem {
+                        entry,
+                        rev: revs[0],
+                        blob: None,
+                        moved_from: None,
+                        partial: None,
+                    },
+                );
+                freed += size;
+            }
+        }
+        freed
+    }
+
+    /// One download attempt.
+    async fn download_once(
         &mut self,
         path: &ItemPath,
         expected: Option<&crate::model::Version>,
@@ -1604,6 +1696,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     }
                 }
                 if matches!(e, Xfer::Local(LocalError::QuotaExceeded)) {
+                    self.quota_hit = true;
                     // Say which item and how much room it needs; the sync goes on with the
                     // other items (metadata-only changes still apply).
                     let size = self.listing.get(path).map_or(0, |m| m.size);
