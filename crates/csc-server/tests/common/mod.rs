@@ -158,7 +158,11 @@ pub fn members(answer: &Answer) -> (Vec<String>, Vec<String>) {
     let text = answer.text();
     let mut changed = Vec::new();
     let mut removed = Vec::new();
-    for part in text.split("<D:response>").skip(1) {
+    // Every piece after the first starts a response; the first holds no href.
+    for part in text
+        .split("<D:response>")
+        .filter(|part| part.contains("<D:href>"))
+    {
         let start = part.find("<D:href>").unwrap() + "<D:href>".len();
         let end = part.find("</D:href>").unwrap();
         let href = part[start..end].to_owned();
