@@ -39,6 +39,41 @@ pub struct IdbLocal {
     persist_asked: Cell<bool>,
 }
 
+/// File content for a bulk write: bytes in wasm memory, or a JS array that goes to
+/// IndexedDB as it is.
+enum Content<'a> {
+    Bytes(&'a [u8]),
+    Js(&'a Uint8Array),
+}
+
+impl Content<'_> {
+    fn len(&self) -> u64 {
+        match self {
+            Content::Bytes(b) => b.len() as u64,
+            Content::Js(a) => u64::from(a.length()),
+        }
+    }
+
+    /// The content in chunks of `size` bytes, as JS values to store (a JS array is cut into
+    /// views, not copied).
+    fn chunks(&self, size: usize) -> Vec<JsValue> {
+        match self {
+            Content::Bytes(b) => b.chunks(size).map(|p| Uint8Array::from(p).into()).collect(),
+            Content::Js(a) => {
+                let len = a.length();
+                let step = u32::try_from(size).unwrap_or(u32::MAX);
+                (0..len)
+                    .step_by(step as usize)
+                    .map(|start| {
+                        a.subarray(start, start.saturating_add(step).min(len))
+                            .into()
+                    })
+                    .collect()
+            }
+        }
+    }
+}
+
 /// An item write issued but not yet awaited.
 type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, idb::Error>>>>;
 
@@ -457,7 +492,8 @@ impl IdbLocal {
             &[schema::BLOBS, schema::CONTENT, schema::META],
             TransactionMode::ReadWrite,
         )?;
-        match self.stage_in(&tx, contents, chunk_size, true).await {
+        let contents: Vec<Content<'_>> = contents.iter().map(|c| Content::Bytes(c)).collect();
+        match self.stage_in(&tx, &contents, chunk_size, true).await {
             Ok(ids) => {
                 Self::finish(tx).await?;
                 Ok(ids)
@@ -478,13 +514,35 @@ impl IdbLocal {
         files: Vec<(csc_core::CacheEntry, Vec<u8>)>,
         chunk_size: usize,
     ) -> Result<Vec<Rev>, CommitError> {
+        let (entries, bytes): (Vec<_>, Vec<_>) = files.into_iter().unzip();
+        let contents = bytes.iter().map(|b| Content::Bytes(b)).collect();
+        self.commit_contents(entries, contents, chunk_size).await
+    }
+
+    /// [`IdbLocal::commit_files`] with content already in JS arrays (a fetch body's chunks, a
+    /// `File`'s bytes): it goes to IndexedDB without passing through wasm memory.
+    pub async fn commit_files_js(
+        &self,
+        files: Vec<(csc_core::CacheEntry, Uint8Array)>,
+        chunk_size: usize,
+    ) -> Result<Vec<Rev>, CommitError> {
+        let (entries, arrays): (Vec<_>, Vec<_>) = files.into_iter().unzip();
+        let contents = arrays.iter().map(Content::Js).collect();
+        self.commit_contents(entries, contents, chunk_size).await
+    }
+
+    async fn commit_contents(
+        &self,
+        entries: Vec<csc_core::CacheEntry>,
+        contents: Vec<Content<'_>>,
+        chunk_size: usize,
+    ) -> Result<Vec<Rev>, CommitError> {
         let tx = self.tx(&ALL, TransactionMode::ReadWrite)?;
         let guard = AbortOnDrop(Some(store_of(&tx, schema::META)?.transaction()));
         let result = async {
-            let contents: Vec<&[u8]> = files.iter().map(|(_, c)| c.as_slice()).collect();
             let ids = self.stage_in(&tx, &contents, chunk_size, false).await?;
             let mut batch = Batch::new();
-            for ((entry, _), id) in files.into_iter().zip(ids) {
+            for (entry, id) in entries.into_iter().zip(ids) {
                 batch.push(Write::PutItem {
                     entry,
                     blob: Some(id),
@@ -516,7 +574,7 @@ impl IdbLocal {
     async fn stage_in(
         &self,
         tx: &Transaction,
-        contents: &[&[u8]],
+        contents: &[Content<'_>],
         chunk_size: usize,
         register: bool,
     ) -> Result<Vec<BlobId>, LocalError> {
@@ -526,7 +584,7 @@ impl IdbLocal {
         let meta = store_of(tx, schema::META)?;
         let first = counter(&meta, "next_blob").await? + 1;
         let mut total = counter(&meta, "content_bytes").await?;
-        let added: u64 = contents.iter().map(|c| c.len() as u64).sum();
+        let added: u64 = contents.iter().map(Content::len).sum();
         total += added;
         if self.quota.get().is_some_and(|q| total > q) {
             return Err(LocalError::QuotaExceeded);
@@ -539,17 +597,17 @@ impl IdbLocal {
             let id = BlobId(first + i as u64);
             ids.push(id);
             let idv = JsValue::from_f64(id.0 as f64);
-            for (index, part) in bytes.chunks(chunk_size).enumerate() {
+            for (index, part) in bytes.chunks(chunk_size).into_iter().enumerate() {
                 let key = key2(&idv, &JsValue::from_f64(index as f64));
                 requests.push(
                     content
-                        .put(&Uint8Array::from(part).into(), Some(&key))
+                        .put(&part, Some(&key))
                         .map_err(|e| failed("a write", e))?
                         .into_future(),
                 );
             }
             // An empty file has no chunk to show that its blob exists: it is registered.
-            if register || bytes.is_empty() {
+            if register || bytes.len() == 0 {
                 requests.push(
                     blobs
                         .put(

@@ -560,3 +560,32 @@ async fn files_and_their_content_commit_together_or_not_at_all() {
     assert!(!store.blobs().await.unwrap().contains(&a.blob.unwrap()));
     assert!(store.chunk(a.blob.unwrap(), 0).await.is_err());
 }
+
+#[wasm_bindgen_test]
+async fn files_whose_content_is_a_js_array_are_stored_in_chunks_without_a_copy_through_wasm() {
+    let (_, store) = fresh("files-js").await;
+    let mut batch = Batch::new();
+    batch.push(Write::PutItem {
+        entry: CacheEntry::synced(p("d"), Meta::dir("v", Millis(1)), Pins::default()),
+        blob: None,
+        moved_from: None,
+        expect: Expect::Absent,
+    });
+    store.commit(batch).await.unwrap();
+    let content = js_sys::Uint8Array::from(&b"0123456789"[..]);
+    let entry = CacheEntry::synced(
+        p("d/f"),
+        Meta::file("\"f\"", 10, Millis(1), None),
+        Pins::default(),
+    );
+    store
+        .commit_files_js(vec![(entry, content)], 4)
+        .await
+        .unwrap();
+    let item = store.item(&p("d/f")).await.unwrap().unwrap();
+    let blob = item.blob.unwrap();
+    assert_eq!(store.chunk(blob, 0).await.unwrap().unwrap(), b"0123");
+    assert_eq!(store.chunk(blob, 2).await.unwrap().unwrap(), b"89");
+    assert!(store.chunk(blob, 3).await.unwrap().is_none());
+    assert_eq!(store.content_bytes().await.unwrap(), 10);
+}
