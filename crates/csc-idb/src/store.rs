@@ -17,10 +17,10 @@ use std::rc::Rc;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::future::IntoFuture;
 
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::bulk;
 use crate::schema::{self, ALL, ITEM_INDEXES};
 
 /// One share's cache in an IndexedDB database.
@@ -54,28 +54,15 @@ impl Content<'_> {
         }
     }
 
-    /// The content in chunks of `size` bytes, as JS values to store (a JS array is cut into
-    /// views, not copied).
-    fn chunks(&self, size: usize) -> Vec<JsValue> {
+    /// Issues the writes of the content as the chunks of blob `id`, `size` bytes each (a JS
+    /// array is cut into views, not copied); returns how many chunks.
+    fn issue(&self, content: &JsValue, id: BlobId, size: u32) -> u32 {
         match self {
-            Content::Bytes(b) => b.chunks(size).map(|p| Uint8Array::from(p).into()).collect(),
-            Content::Js(a) => {
-                let len = a.length();
-                let step = u32::try_from(size).unwrap_or(u32::MAX);
-                (0..len)
-                    .step_by(step as usize)
-                    .map(|start| {
-                        a.subarray(start, start.saturating_add(step).min(len))
-                            .into()
-                    })
-                    .collect()
-            }
+            Content::Bytes(b) => bulk::put_chunks_wasm(content, id.0 as f64, b, size),
+            Content::Js(a) => bulk::put_chunks_js(content, id.0 as f64, a, size),
         }
     }
 }
-
-/// An item write issued but not yet awaited.
-type Pending = std::pin::Pin<Box<dyn std::future::Future<Output = Result<JsValue, idb::Error>>>>;
 
 /// Aborts a transaction when dropped, unless disarmed.
 struct AbortOnDrop(Option<Transaction>);
@@ -205,39 +192,109 @@ fn get_field(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// The stored form of an item: the encoding, and beside it what the indexes and the tree
-/// checks read.
-fn item_value(share: &str, item: &StoredItem, conflict: Option<bool>) -> JsValue {
-    let obj = Object::new();
+/// Issues the write of an item's stored form — the encoding, and beside it what the indexes
+/// and the tree checks read — without awaiting it (see `bulk`): with `add`, a refusal (the key
+/// exists) is recorded in `failures` and aborts the transaction.
+fn issue_item(
+    items: &JsValue,
+    share: &JsValue,
+    item: &StoredItem,
+    conflict: Option<bool>,
+    add: bool,
+    failures: &Array,
+) {
     let entry = &item.entry;
-    set(&obj, "share", &JsValue::from_str(share));
-    set(&obj, "path", &JsValue::from_str(entry.path.as_str()));
-    let parent = entry
-        .path
-        .parent()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_default();
-    set(&obj, "parent", &JsValue::from_str(&parent));
-    set(&obj, "dirty", &flag(entry.local.is_dirty()));
-    set(&obj, "pinned", &flag(entry.pins.is_pinned()));
-    set(
-        &obj,
-        "sparse",
-        &flag(entry.local.presence == Presence::Sparse),
-    );
-    set(
-        &obj,
-        "tomb",
-        &flag(entry.local.presence == Presence::Deleted),
-    );
-    // Version 1 had no conflict flag; a store opened at version 1 (tests of the upgrade) writes
-    // none.
-    if let Some(c) = conflict {
-        set(&obj, "conflict", &flag(c));
+    let parent = entry.path.parent();
+    let mut flags = 0;
+    for (on, bit) in [
+        (entry.local.is_dirty(), bulk::DIRTY),
+        (entry.pins.is_pinned(), bulk::PINNED),
+        (entry.local.presence == Presence::Sparse, bulk::SPARSE),
+        (entry.local.presence == Presence::Deleted, bulk::TOMB),
+    ] {
+        if on {
+            flags |= bit;
+        }
     }
-    set(&obj, "rev", &JsValue::from_f64(item.rev as f64));
-    set(&obj, "data", &encode(item));
-    obj.into()
+    let data = postcard::to_allocvec(item).expect("the cache's records always encode");
+    bulk::put_item(
+        items,
+        share,
+        entry.path.as_str(),
+        parent.as_ref().map_or("", ItemPath::as_str),
+        flags,
+        // Version 1 had no conflict flag; a store opened at version 1 (tests of the upgrade)
+        // writes none.
+        conflict.map_or(-1, i32::from),
+        item.rev as f64,
+        &data,
+        add,
+        failures,
+    );
+}
+
+/// Why IndexedDB aborted `tx` (a full disk or quota, most often), as an error.
+fn abort_reason(tx: &Transaction) -> LocalError {
+    match tx.error() {
+        Some(e) if e.name() == "QuotaExceededError" => LocalError::QuotaExceeded,
+        Some(e) => LocalError::Failed(format!(
+            "IndexedDB aborted the transaction: {}: {}",
+            e.name(),
+            e.message()
+        )),
+        None => LocalError::Failed("IndexedDB aborted the transaction".into()),
+    }
+}
+
+/// A second handle on `tx`, to read why it ended after the first is consumed.
+fn twin(tx: &Transaction) -> Option<Transaction> {
+    tx.store_names()
+        .first()
+        .and_then(|name| tx.object_store(name).ok())
+        .map(|store| store.transaction())
+}
+
+/// The error a failed batch reports: the item whose `Expect::Absent` failed, the browser's
+/// reason for aborting the transaction, or what went wrong first.
+fn explain(tx: &Transaction, failures: &Array, error: CommitError) -> CommitError {
+    if let Some(path) = failures.get(0).as_string() {
+        return CommitError::Conflict(format!("{path} was expected to be absent but is there"));
+    }
+    match tx.error() {
+        Some(_) => CommitError::Store(abort_reason(tx)),
+        None => error,
+    }
+}
+
+/// Every record of `share` in `store`, decoded: `field` names the encoding in a record object
+/// (items keep it in `data`), `None` when the record is the encoding. The records cross into
+/// wasm memory as one array (see `bulk`).
+async fn all_decoded<T: DeserializeOwned>(
+    store: &ObjectStore,
+    share: &str,
+    field: Option<&str>,
+    what: &str,
+) -> Result<Vec<T>, LocalError> {
+    let store: JsValue = store.clone().into();
+    let pair: Array =
+        wasm_bindgen_futures::JsFuture::from(bulk::get_all_encoded(&store, share, field))
+            .await
+            .map_err(|e| failed("a listing", e))?
+            .unchecked_into();
+    let all = pair.get(0).unchecked_into::<Uint8Array>().to_vec();
+    let ends = pair.get(1).unchecked_into::<js_sys::Uint32Array>().to_vec();
+    let mut start = 0;
+    let mut out = Vec::with_capacity(ends.len());
+    for end in ends {
+        let end = end as usize;
+        out.push(postcard::from_bytes(&all[start..end]).map_err(|e| {
+            LocalError::Failed(format!(
+                "the cache holds a {what} record that cannot be read ({e}); clear this site's storage to rebuild the cache"
+            ))
+        })?);
+        start = end;
+    }
+    Ok(out)
 }
 
 fn item_of(value: &JsValue) -> Result<StoredItem, LocalError> {
@@ -267,14 +324,6 @@ async fn delete(store: &ObjectStore, query: Query) -> Result<(), LocalError> {
         .map_err(|e| failed("a deletion", e))?
         .await
         .map_err(|e| failed("a deletion", e))
-}
-
-async fn get_all(store: &ObjectStore, query: Query) -> Result<Vec<JsValue>, LocalError> {
-    store
-        .get_all(Some(query), None)
-        .map_err(|e| failed("a listing", e))?
-        .await
-        .map_err(|e| failed("a listing", e))
 }
 
 async fn counter(meta: &ObjectStore, name: &str) -> Result<u64, LocalError> {
@@ -499,6 +548,11 @@ impl IdbLocal {
                 Ok(ids)
             }
             Err(e) => {
+                let e = if tx.error().is_some() {
+                    abort_reason(&tx)
+                } else {
+                    e
+                };
                 let _ = tx.abort();
                 Err(e)
             }
@@ -539,6 +593,7 @@ impl IdbLocal {
     ) -> Result<Vec<Rev>, CommitError> {
         let tx = self.tx(&ALL, TransactionMode::ReadWrite)?;
         let guard = AbortOnDrop(Some(store_of(&tx, schema::META)?.transaction()));
+        let failures = Array::new();
         let result = async {
             let ids = self.stage_in(&tx, &contents, chunk_size, false).await?;
             let mut batch = Batch::new();
@@ -550,7 +605,7 @@ impl IdbLocal {
                     expect: Expect::Absent,
                 });
             }
-            self.apply(&tx, batch).await
+            self.apply(&tx, batch, &failures).await
         }
         .await;
         guard.disarm();
@@ -560,6 +615,7 @@ impl IdbLocal {
                 Ok(revs)
             }
             Err(e) => {
+                let e = explain(&tx, &failures, e);
                 let _ = tx.abort();
                 Err(e)
             }
@@ -589,74 +645,72 @@ impl IdbLocal {
         if self.quota.get().is_some_and(|q| total > q) {
             return Err(LocalError::QuotaExceeded);
         }
-        // Every request is issued before any is awaited: the transaction carries them out
-        // in order, and nothing waits for a round trip per file.
-        let mut requests = Vec::with_capacity(contents.len() * 2 + 2);
+        // Every request is issued before any is awaited, and only the last ones are: the
+        // transaction carries requests out in order, so their success means all before them
+        // succeeded (a failure aborts the transaction and fails every later request).
+        let content_js: JsValue = content.into();
+        let size = u32::try_from(chunk_size).unwrap_or(u32::MAX);
         let mut ids = Vec::with_capacity(contents.len());
         for (i, bytes) in contents.iter().enumerate() {
             let id = BlobId(first + i as u64);
             ids.push(id);
-            let idv = JsValue::from_f64(id.0 as f64);
-            for (index, part) in bytes.chunks(chunk_size).into_iter().enumerate() {
-                let key = key2(&idv, &JsValue::from_f64(index as f64));
-                requests.push(
-                    content
-                        .put(&part, Some(&key))
-                        .map_err(|e| failed("a write", e))?
-                        .into_future(),
-                );
-            }
+            bytes.issue(&content_js, id, size);
             // An empty file has no chunk to show that its blob exists: it is registered.
             if register || bytes.len() == 0 {
-                requests.push(
-                    blobs
-                        .put(
-                            &JsValue::from_f64(bytes.len() as f64),
-                            Some(&key2(&self.share_key(), &idv)),
-                        )
-                        .map_err(|e| failed("a write", e))?
-                        .into_future(),
-                );
+                let idv = JsValue::from_f64(id.0 as f64);
+                blobs
+                    .put(
+                        &JsValue::from_f64(bytes.len() as f64),
+                        Some(&key2(&self.share_key(), &idv)),
+                    )
+                    .map_err(|e| failed("a write", e))?;
             }
         }
         let last = first + contents.len() as u64 - 1;
-        for (name, value) in [("next_blob", last as f64), ("content_bytes", total as f64)] {
-            requests.push(
-                meta.put(&JsValue::from_f64(value), Some(&JsValue::from_str(name)))
-                    .map_err(|e| failed("a write", e))?
-                    .into_future(),
-            );
-        }
-        for r in requests {
-            r.await.map_err(|e| failed("a write", e))?;
-        }
+        put(
+            &meta,
+            &JsValue::from_str("next_blob"),
+            &JsValue::from_f64(last as f64),
+        )
+        .await?;
+        put(
+            &meta,
+            &JsValue::from_str("content_bytes"),
+            &JsValue::from_f64(total as f64),
+        )
+        .await?;
         Ok(ids)
     }
 
     /// Reads the first chunk of many blobs in one transaction (bulk export of small files).
     pub async fn first_chunks(&self, blobs: &[BlobId]) -> Result<Vec<Option<Vec<u8>>>, LocalError> {
+        Ok(self
+            .first_chunks_js(blobs)
+            .await?
+            .into_iter()
+            .map(|c| c.map(|a| a.to_vec()))
+            .collect())
+    }
+
+    /// [`IdbLocal::first_chunks`] as JS arrays, for a page: the bytes never pass through wasm
+    /// memory.
+    pub async fn first_chunks_js(
+        &self,
+        blobs: &[BlobId],
+    ) -> Result<Vec<Option<Uint8Array>>, LocalError> {
         let tx = self.tx(&[schema::CONTENT], TransactionMode::ReadOnly)?;
-        let content = store_of(&tx, schema::CONTENT)?;
-        let mut requests = Vec::with_capacity(blobs.len());
-        for blob in blobs {
-            let key = key2(&JsValue::from_f64(blob.0 as f64), &JsValue::from_f64(0.0));
-            requests.push(
-                content
-                    .get(Query::from(key))
-                    .map_err(|e| failed("a read", e))?
-                    .into_future(),
-            );
-        }
-        let mut out = Vec::with_capacity(blobs.len());
-        for r in requests {
-            let value = r.await.map_err(|e| failed("a read", e))?;
-            out.push(
-                value
-                    .and_then(|v| v.dyn_into::<Uint8Array>().ok())
-                    .map(|a| a.to_vec()),
-            );
-        }
-        Ok(out)
+        let content: JsValue = store_of(&tx, schema::CONTENT)?.into();
+        let ids: Vec<f64> = blobs.iter().map(|b| b.0 as f64).collect();
+        let ids = js_sys::Float64Array::from(ids.as_slice());
+        let chunks: Array =
+            wasm_bindgen_futures::JsFuture::from(bulk::get_chunks(&content, &ids, 0))
+                .await
+                .map_err(|e| failed("a read", e))?
+                .unchecked_into();
+        Ok(chunks
+            .iter()
+            .map(|c| c.dyn_into::<Uint8Array>().ok())
+            .collect())
     }
 
     /// A file's content as a JS `Blob`, read chunk by chunk: the bytes go from IndexedDB to
@@ -702,18 +756,36 @@ impl IdbLocal {
         skey(&self.share, path.as_str())
     }
 
+    /// Waits for `tx` to commit; if the browser aborts it instead (a full disk or quota is
+    /// found at commit time), says why.
     async fn finish(tx: Transaction) -> Result<(), LocalError> {
-        match tx.await.map_err(|e| failed("committing", e))? {
-            TransactionResult::Committed => Ok(()),
-            TransactionResult::Aborted => Err(LocalError::Failed(
-                "IndexedDB aborted the transaction".into(),
+        let twin = twin(&tx);
+        match tx.await {
+            Ok(TransactionResult::Committed) => Ok(()),
+            Ok(TransactionResult::Aborted) => Err(twin.map_or_else(
+                || LocalError::Failed("IndexedDB aborted the transaction".into()),
+                |t| abort_reason(&t),
             )),
+            Err(e) => Err(match twin {
+                Some(t) if t.error().is_some() => abort_reason(&t),
+                _ => failed("committing", e),
+            }),
         }
     }
 
     /// Applies a batch inside `tx`; any error leaves the caller to abort.
-    async fn apply(&self, tx: &Transaction, batch: Batch) -> Result<(Vec<Rev>, bool), CommitError> {
+    ///
+    /// An item that `Expect::Absent` finds present is recorded in `failures` (its write is
+    /// not awaited; see `bulk`), and `explain` names it.
+    async fn apply(
+        &self,
+        tx: &Transaction,
+        batch: Batch,
+        failures: &Array,
+    ) -> Result<(Vec<Rev>, bool), CommitError> {
         let items = store_of(tx, schema::ITEMS)?;
+        let items_js: JsValue = items.clone().into();
+        let share_js = self.share_key();
         let content = store_of(tx, schema::CONTENT)?;
         let blobs = store_of(tx, schema::BLOBS)?;
         let conflicts = store_of(tx, schema::CONFLICTS)?;
@@ -734,7 +806,6 @@ impl IdbLocal {
         // What this batch wrote, so the tree checks need not read it back: `Some(tomb)` for
         // an item put, `None` for one removed.
         let mut known: HashMap<ItemPath, Option<bool>> = HashMap::new();
-        let mut pending: Vec<(ItemPath, bool, Pending)> = Vec::new();
         // The share's conflict records (few), read once for the items' conflict flags.
         let mut conflicted: HashSet<String> = HashSet::new();
         if self.version >= 2 {
@@ -757,9 +828,8 @@ impl IdbLocal {
                     moved_from,
                     expect,
                 } => {
-                    let key = self.path_key(&entry.path);
                     if let Expect::Rev(r) = expect {
-                        let current = match get(&items, key.clone()).await? {
+                        let current = match get(&items, self.path_key(&entry.path)).await? {
                             Some(v) => Some(item_of(&v)?.rev),
                             None => None,
                         };
@@ -785,27 +855,18 @@ impl IdbLocal {
                         moved_from,
                         partial: None,
                     };
-                    let value = item_value(share, &item, conflict);
-                    // Issued now, awaited after the loop: IndexedDB carries out a
-                    // transaction's requests in order, so later reads see these writes, and a
-                    // large batch does not wait for each write in turn. `add` refuses an
+                    // Issued now, never awaited by itself: IndexedDB carries out a
+                    // transaction's requests in order, so later reads see this write and the
+                    // batch's last awaited request succeeds only if it did. `add` refuses an
                     // existing key, so `Expect::Absent` needs no read before the write.
-                    let request: Pending = if expect == Expect::Absent {
-                        Box::pin(
-                            items
-                                .add(&value, Some(&key))
-                                .map_err(|e| failed("a write", e))?
-                                .into_future(),
-                        )
-                    } else {
-                        Box::pin(
-                            items
-                                .put(&value, Some(&key))
-                                .map_err(|e| failed("a write", e))?
-                                .into_future(),
-                        )
-                    };
-                    pending.push((path.clone(), expect == Expect::Absent, request));
+                    issue_item(
+                        &items_js,
+                        &share_js,
+                        &item,
+                        conflict,
+                        expect == Expect::Absent,
+                        failures,
+                    );
                     known.insert(path, Some(tomb));
                 }
                 Write::SetPartial { path, rev, partial } => {
@@ -826,7 +887,7 @@ impl IdbLocal {
                     }
                     item.partial = partial;
                     let conflict = self.conflict_flag(&conflicts, &key).await?;
-                    put(&items, &key, &item_value(share, &item, conflict)).await?;
+                    issue_item(&items_js, &share_js, &item, conflict, false, failures);
                 }
                 Write::DeleteItem { path, rev } => {
                     let key = self.path_key(&path);
@@ -896,16 +957,6 @@ impl IdbLocal {
                         None => delete(&settings, Query::from(key)).await?,
                     }
                 }
-            }
-        }
-
-        for (path, adding, request) in pending {
-            if let Err(e) = request.await {
-                return Err(if adding {
-                    CommitError::Conflict(format!("{path} was expected to be absent but is there"))
-                } else {
-                    CommitError::Store(failed("a write", e))
-                });
             }
         }
 
@@ -1125,33 +1176,16 @@ impl LocalStore for IdbLocal {
             ],
             TransactionMode::ReadOnly,
         )?;
-        let all = all_under(&self.share_key())?;
-        let items = get_all(&store_of(&tx, schema::ITEMS)?, all).await?;
-        let listing = get_all(
-            &store_of(&tx, schema::LISTING)?,
-            all_under(&self.share_key())?,
-        )
-        .await?;
-        let conflicts = get_all(
-            &store_of(&tx, schema::CONFLICTS)?,
-            all_under(&self.share_key())?,
-        )
-        .await?;
+        let share = &self.share;
+        let mut items: Vec<StoredItem> =
+            all_decoded(&store_of(&tx, schema::ITEMS)?, share, Some("data"), "item").await?;
+        let mut listing: Vec<RemoteEntry> =
+            all_decoded(&store_of(&tx, schema::LISTING)?, share, None, "listing").await?;
+        let mut conflicts: Vec<ConflictRecord> =
+            all_decoded(&store_of(&tx, schema::CONFLICTS)?, share, None, "conflict").await?;
         let share = get(&store_of(&tx, schema::SHARES)?, self.share_key()).await?;
-        let mut items = items
-            .iter()
-            .map(item_of)
-            .collect::<Result<Vec<StoredItem>, _>>()?;
         items.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
-        let mut listing = listing
-            .iter()
-            .map(|v| decode::<RemoteEntry>("listing", v))
-            .collect::<Result<Vec<_>, _>>()?;
         listing.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut conflicts = conflicts
-            .iter()
-            .map(|v| decode::<ConflictRecord>("conflict", v))
-            .collect::<Result<Vec<_>, _>>()?;
         conflicts.sort_by(|a, b| a.path.cmp(&b.path));
         let share = match share {
             Some(v) => Some(decode::<ShareRecord>("share", &v)?),
@@ -1242,9 +1276,11 @@ impl LocalStore for IdbLocal {
             .map_err(|e| failed("listing blobs", e))?
             .await
             .map_err(|e| failed("listing blobs", e))?;
-        let items = get_all(
+        let items: Vec<StoredItem> = all_decoded(
             &store_of(&tx, schema::ITEMS)?,
-            all_under(&self.share_key())?,
+            &self.share,
+            Some("data"),
+            "item",
         )
         .await?;
         let mut ids: Vec<BlobId> = keys
@@ -1252,8 +1288,7 @@ impl LocalStore for IdbLocal {
             .filter_map(|k| k.dyn_ref::<Array>().and_then(|a| a.get(1).as_f64()))
             .map(|id| BlobId(id as u64))
             .collect();
-        for v in &items {
-            let item = item_of(v)?;
+        for item in items {
             ids.extend(item.blob);
             ids.extend(item.partial.map(|p| p.blob));
         }
@@ -1268,7 +1303,8 @@ impl LocalStore for IdbLocal {
         // the requests already made would complete and IndexedDB would commit half a batch:
         // abort instead.
         let guard = AbortOnDrop(Some(store_of(&tx, schema::META)?.transaction()));
-        match self.apply(&tx, batch).await {
+        let failures = Array::new();
+        match self.apply(&tx, batch, &failures).await {
             Ok((revs, pinned)) => {
                 guard.disarm();
                 Self::finish(tx).await?;
@@ -1283,6 +1319,7 @@ impl LocalStore for IdbLocal {
             Err(e) => {
                 // Nothing of a refused batch is written.
                 guard.disarm();
+                let e = explain(&tx, &failures, e);
                 let _ = tx.abort();
                 Err(e)
             }
@@ -1291,12 +1328,7 @@ impl LocalStore for IdbLocal {
 
     async fn event_log(&self) -> Result<Vec<LoggedEvent>, LocalError> {
         let tx = self.tx(&[schema::EVENTS], TransactionMode::ReadOnly)?;
-        let values = get_all(
-            &store_of(&tx, schema::EVENTS)?,
-            all_under(&self.share_key())?,
-        )
-        .await?;
-        values.iter().map(|v| decode("event", v)).collect()
+        all_decoded(&store_of(&tx, schema::EVENTS)?, &self.share, None, "event").await
     }
 
     async fn setting(&self, name: &str) -> Result<Option<String>, LocalError> {

@@ -23,7 +23,7 @@ function req(r) {
   });
 }
 export function now() { return performance.now(); }
-export async function js_files(name, n, size) {
+export async function js_files(name, share, n, size, recordLen) {
   await new Promise((resolve) => {
     const r = indexedDB.deleteDatabase(name);
     r.onsuccess = resolve; r.onerror = resolve; r.onblocked = resolve;
@@ -46,7 +46,7 @@ export async function js_files(name, n, size) {
   // One array per file, made before the clock starts, as the Rust side's input is.
   const payloads = [];
   for (let i = 0; i < n; i++) payloads.push(new Uint8Array(size).fill(7));
-  const record = new Uint8Array(96).fill(1);
+  const record = new Uint8Array(recordLen).fill(1);
   const t0 = performance.now();
   const tx = db.transaction(['items', 'content'], 'readwrite');
   const items = tx.objectStore('items');
@@ -54,8 +54,8 @@ export async function js_files(name, n, size) {
   for (let i = 0; i < n; i++) {
     content.put(payloads[i], [i + 1, 0]);
     const path = 'bench/f' + i;
-    items.put({ share: 's', path, parent: 'bench', dirty: 1, pinned: 0, sparse: 0, tomb: 0,
-      conflict: 0, rev: i, data: record }, ['s', path]);
+    items.put({ share, path, parent: 'bench', dirty: 1, pinned: 0, sparse: 0, tomb: 0,
+      conflict: 0, rev: i, data: record }, [share, path]);
   }
   await new Promise((resolve, reject) => {
     tx.oncomplete = resolve; tx.onerror = () => reject(tx.error); tx.onabort = () => reject(tx.error);
@@ -76,7 +76,7 @@ export async function js_files(name, n, size) {
 "#)]
 extern "C" {
     fn now() -> f64;
-    async fn js_files(name: &str, n: u32, size: u32) -> JsValue;
+    async fn js_files(name: &str, share: &str, n: u32, size: u32, record_len: u32) -> JsValue;
 }
 
 const SHARE: &str = "https://bench.example/dav/";
@@ -120,22 +120,41 @@ async fn ours(n: usize, size: usize) -> (f64, f64) {
     let t1 = now();
     let snapshot = store.load().await.unwrap();
     let ids: Vec<_> = snapshot.items.iter().filter_map(|s| s.blob).collect();
-    let contents = store.first_chunks(&ids).await.unwrap();
+    let contents = store.first_chunks_js(&ids).await.unwrap();
     let t2 = now();
     assert_eq!(snapshot.items.len(), n + 1);
     let bytes: usize = contents
         .iter()
-        .map(|c| c.as_ref().map_or(0, Vec::len))
+        .map(|c| c.as_ref().map_or(0, |a| a.length() as usize))
         .sum();
     assert_eq!(bytes, n * size, "csc-idb lost data");
     store.close();
     (t1 - t0, t2 - t1)
 }
 
+/// The size of csc-idb's encoding of a bench file's item, so the baseline stores records as
+/// large.
+fn record_len(size: u64) -> u32 {
+    let item = csc_core::store::StoredItem {
+        entry: file(99_999, size),
+        rev: 99_999,
+        blob: Some(csc_core::store::BlobId(99_999)),
+        moved_from: None,
+        partial: None,
+    };
+    postcard::to_allocvec(&item).unwrap().len() as u32
+}
+
 async fn baseline(n: usize, size: usize) -> (f64, f64) {
-    let r: js_sys::Array = js_files(&format!("bench-js-{n}-{size}"), n as u32, size as u32)
-        .await
-        .unchecked_into();
+    let r: js_sys::Array = js_files(
+        &format!("bench-js-{n}-{size}"),
+        SHARE,
+        n as u32,
+        size as u32,
+        record_len(size as u64),
+    )
+    .await
+    .unchecked_into();
     (r.get(0).as_f64().unwrap(), r.get(1).as_f64().unwrap())
 }
 
@@ -151,7 +170,8 @@ async fn compare(label: &str, n: usize, size: usize) {
     }
     let rate = |ms: f64| n as f64 / (ms / 1000.0);
     console_log!(
-        "idb bench {label}: write csc-idb {:.0} files/s vs raw IndexedDB {:.0} files/s = {:.2}x; read csc-idb {:.0} files/s vs {:.0} files/s = {:.2}x (best of 3)",
+        "idb bench {label} (item records of {} bytes): write csc-idb {:.0} files/s vs raw IndexedDB {:.0} files/s = {:.2}x; read csc-idb {:.0} files/s vs {:.0} files/s = {:.2}x (best of 3)",
+        record_len(size as u64),
         rate(ow),
         rate(jw),
         jw / ow,

@@ -159,7 +159,8 @@ async fn the_storage_estimate_gives_usage_and_quota_for_a_storage_meter() {
 }
 
 /// Polls a future until it has been woken `limit` times, then drops it: a caller giving up
-/// part way, as when a page goes away.
+/// part way, as when a page goes away. Ends with whether the future finished and how many
+/// polls it took.
 struct CutAfter<F: std::future::Future> {
     inner: Option<std::pin::Pin<Box<F>>>,
     polls: usize,
@@ -167,20 +168,20 @@ struct CutAfter<F: std::future::Future> {
 }
 
 impl<F: std::future::Future> std::future::Future for CutAfter<F> {
-    type Output = bool;
+    type Output = (bool, usize);
 
     fn poll(
         mut self: std::pin::Pin<&mut Self>,
         cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<bool> {
+    ) -> std::task::Poll<(bool, usize)> {
         if self.polls >= self.limit {
             self.inner = None;
-            return std::task::Poll::Ready(false);
+            return std::task::Poll::Ready((false, self.polls));
         }
         self.polls += 1;
         let inner = self.inner.as_mut().expect("polled after the end");
         match inner.as_mut().poll(cx) {
-            std::task::Poll::Ready(_) => std::task::Poll::Ready(true),
+            std::task::Poll::Ready(_) => std::task::Poll::Ready((true, self.polls)),
             std::task::Poll::Pending => std::task::Poll::Pending,
         }
     }
@@ -196,17 +197,8 @@ async fn sleep_ms(ms: i32) {
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
 }
 
-#[wasm_bindgen_test]
-async fn a_batch_abandoned_half_way_writes_nothing_and_the_cache_keeps_its_state() {
-    let (name, store) = fresh("cut").await;
-    let mut first = Batch::new();
-    first.push(Write::PutItem {
-        entry: CacheEntry::synced(p("keep"), Meta::dir("v1", Millis(1)), Pins::default()),
-        blob: None,
-        moved_from: None,
-        expect: Expect::Absent,
-    });
-    store.commit(first).await.unwrap();
+/// 300 folders and a file in each, with an event: a batch with requests of every kind.
+fn big_batch() -> Batch {
     let mut big = Batch::new();
     for i in 0..300 {
         big.push(Write::PutItem {
@@ -219,30 +211,86 @@ async fn a_batch_abandoned_half_way_writes_nothing_and_the_cache_keeps_its_state
             moved_from: None,
             expect: Expect::Absent,
         });
+        big.push(Write::PutItem {
+            entry: CacheEntry::synced(
+                p(&format!("dir{i}/f")),
+                Meta::file("v1", 0, Millis(1), None),
+                Pins::default(),
+            ),
+            blob: None,
+            moved_from: None,
+            expect: Expect::Absent,
+        });
     }
-    let finished = CutAfter {
-        inner: Some(Box::pin(store.commit(big))),
+    big.push(Write::LogEvent(csc_core::store::LoggedEvent {
+        at: Millis(1),
+        event: csc_core::events::Event::Ping,
+    }));
+    big
+}
+
+#[wasm_bindgen_test]
+async fn a_batch_abandoned_at_any_point_is_written_whole_or_not_at_all() {
+    // How many polls the whole commit takes, on a scratch database.
+    let (_, scratch) = fresh("cut-scratch").await;
+    let (finished, polls) = CutAfter {
+        inner: Some(Box::pin(scratch.commit(big_batch()))),
         polls: 0,
-        limit: 40,
+        limit: usize::MAX,
     }
     .await;
-    assert!(!finished, "the batch was cut before it ended");
-    sleep_ms(200).await;
-    store.close();
-    let again = IdbLocal::open(&name, SHARE).await.unwrap();
-    let items: Vec<String> = again
-        .load()
-        .await
-        .unwrap()
-        .items
-        .into_iter()
-        .map(|s| s.entry.path.as_str().to_owned())
-        .collect();
-    assert_eq!(
-        items,
-        ["keep"],
-        "nothing of the abandoned batch was written"
-    );
+    assert!(finished && polls > 2, "the batch took {polls} polls");
+    scratch.close();
+    // Cut at the first poll, half way, and at the last before the end (every request issued,
+    // the transaction not yet committed).
+    for limit in [1, polls / 2, polls - 1] {
+        let (name, store) = fresh(&format!("cut-{limit}")).await;
+        let mut first = Batch::new();
+        first.push(Write::PutItem {
+            entry: CacheEntry::synced(p("keep"), Meta::dir("v1", Millis(1)), Pins::default()),
+            blob: None,
+            moved_from: None,
+            expect: Expect::Absent,
+        });
+        store.commit(first).await.unwrap();
+        let (finished, _) = CutAfter {
+            inner: Some(Box::pin(store.commit(big_batch()))),
+            polls: 0,
+            limit,
+        }
+        .await;
+        assert!(!finished, "the batch was cut before it ended");
+        sleep_ms(100).await;
+        store.close();
+        let again = IdbLocal::open(&name, SHARE).await.unwrap();
+        let items: Vec<String> = again
+            .load()
+            .await
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|s| s.entry.path.as_str().to_owned())
+            .collect();
+        let events = again.event_log().await.unwrap().len();
+        if limit < polls - 1 {
+            assert_eq!(
+                items,
+                ["keep"],
+                "nothing of the batch abandoned after {limit} of {polls} polls was written"
+            );
+            assert_eq!(events, 0);
+        } else {
+            // At the last poll every request is done and the commit under way: the batch is
+            // in whole or not at all, never in part.
+            assert!(
+                items.len() == 1 || items.len() == 601,
+                "part of a batch was written: {} items",
+                items.len()
+            );
+            assert_eq!(events, items.len() / 600);
+        }
+        again.close();
+    }
 }
 
 mod big_file {
@@ -544,6 +592,25 @@ async fn files_and_their_content_commit_together_or_not_at_all() {
     assert!(
         matches!(err, csc_core::store::CommitError::Conflict(_)),
         "{err}"
+    );
+    assert!(store.item(&p("d/c")).await.unwrap().is_none());
+    assert_eq!(store.blobs().await.unwrap(), blobs_before);
+    assert_eq!(store.content_bytes().await.unwrap(), bytes_before);
+    // A file that is there already: the error names it, and nothing of the call is written.
+    let err = store
+        .commit_files(
+            vec![
+                (file("d/c"), b"c".to_vec()),
+                (file("d/b"), b"again".to_vec()),
+            ],
+            2,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        csc_core::store::CommitError::Conflict("d/b was expected to be absent but is there".into())
+            .to_string()
     );
     assert!(store.item(&p("d/c")).await.unwrap().is_none());
     assert_eq!(store.blobs().await.unwrap(), blobs_before);
