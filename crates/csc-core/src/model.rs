@@ -406,6 +406,10 @@ pub struct CacheEntry {
     /// True if this item is a suspended root (Windows' SuspendRoot): it and its subtree stay
     /// offline and are skipped by syncs with SKIPSUSPENDEDDIRS.
     pub suspended: bool,
+    /// When the cached copy was last filled, written or read here (reads count at most once
+    /// an hour, so reading does not write every time); `Millis(0)` for never. When the cache
+    /// is full, the least recently used unpinned, clean files are evicted first.
+    pub used: Millis,
 }
 
 impl CacheEntry {
@@ -417,6 +421,7 @@ impl CacheEntry {
             original: Some(meta),
             pins,
             suspended: false,
+            used: Millis(0),
         }
     }
 

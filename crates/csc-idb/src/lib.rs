@@ -18,6 +18,8 @@ pub mod schema;
 #[cfg(target_arch = "wasm32")]
 mod bulk;
 #[cfg(target_arch = "wasm32")]
+mod legacy;
+#[cfg(target_arch = "wasm32")]
 mod store;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,4 +1,6 @@
-//! The database layout, version 2 (version 1 had no `conflict` flag and index on items).
+//! The database layout, version 3. Version 1 had no `conflict` flag and index on items;
+//! versions 1 and 2 encoded items without `used` (the time of last use, for eviction), see
+//! `legacy`.
 //!
 //! | store | key | value |
 //! |---|---|---|
@@ -15,7 +17,7 @@
 //! Flags are numbers (0 or 1): booleans are not valid IndexedDB keys.
 
 /// The schema version.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 
 /// Version 2: items carry a `conflict` flag (a conflict record exists for the item), indexed.
 pub const CONFLICT_INDEX: (&str, [&str; 2]) = ("conflict", ["share", "conflict"]);

@@ -21,6 +21,7 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::bulk;
+use crate::legacy;
 use crate::schema::{self, ALL, ITEM_INDEXES};
 
 /// One share's cache in an IndexedDB database.
@@ -196,6 +197,7 @@ fn get_field(obj: &JsValue, key: &str) -> JsValue {
 /// and the tree checks read — without awaiting it (see `bulk`): with `add`, a refusal (the key
 /// exists) is recorded in `failures` and aborts the transaction.
 fn issue_item(
+    version: u32,
     items: &JsValue,
     share: &JsValue,
     item: &StoredItem,
@@ -216,7 +218,7 @@ fn issue_item(
             flags |= bit;
         }
     }
-    let data = postcard::to_allocvec(item).expect("the cache's records always encode");
+    let data = legacy::encode_item(version, item);
     bulk::put_item(
         items,
         share,
@@ -297,8 +299,21 @@ async fn all_decoded<T: DeserializeOwned>(
     Ok(out)
 }
 
-fn item_of(value: &JsValue) -> Result<StoredItem, LocalError> {
-    decode("item", &get_field(value, "data"))
+/// The item in a stored record written at schema `version`.
+fn item_at(version: u32, value: &JsValue) -> Result<StoredItem, LocalError> {
+    let bytes: Uint8Array = get_field(value, "data")
+        .dyn_into()
+        .map_err(|_| LocalError::Failed("the cache's item record is not bytes".into()))?;
+    legacy::decode_item(version, &bytes.to_vec()).map_err(|e| {
+        LocalError::Failed(format!(
+            "the cache holds an item record that cannot be read ({e}); clear this site's storage to rebuild the cache"
+        ))
+    })
+}
+
+/// The revision of a stored item record (a field beside the encoding).
+fn rev_of(value: &JsValue) -> Rev {
+    get_field(value, "rev").as_f64().unwrap_or(0.0) as Rev
 }
 
 async fn get(store: &ObjectStore, key: JsValue) -> Result<Option<JsValue>, LocalError> {
@@ -361,25 +376,33 @@ fn store_of(tx: &Transaction, name: &str) -> Result<ObjectStore, LocalError> {
         .map_err(|e| failed("opening an object store", e))
 }
 
-/// Version 2: the `conflict` flag and index on items, filled in for every item already stored
-/// from the conflict store, in the upgrade's own transaction.
-fn upgrade_to_v2(tx: Transaction) {
+/// The upgrade of the items from schema version `old` to `new`, in the upgrade's own
+/// transaction: version 2 adds the `conflict` flag and index (filled in from the conflict
+/// store), version 3 re-encodes every item with its time of last use. One pass over the items
+/// does every step, so no step overwrites another's work.
+fn upgrade_items(tx: Transaction, old: u32, new: u32) {
+    let (conflict_flag, reencode) = (old < 2 && new >= 2, old < 3 && new >= 3);
+    if !conflict_flag && !reencode {
+        return;
+    }
     let Ok(items) = tx.object_store(schema::ITEMS) else {
         let _ = tx.abort();
         return;
     };
     let (name, path) = schema::CONFLICT_INDEX;
-    if items
-        .create_index(name, KeyPath::new_array(path), Some(IndexParams::new()))
-        .is_err()
+    if conflict_flag
+        && items
+            .create_index(name, KeyPath::new_array(path), Some(IndexParams::new()))
+            .is_err()
     {
         let _ = tx.abort();
         return;
     }
     // Only IndexedDB requests are awaited here, so the upgrade transaction stays open until the
-    // backfill is done; the open completes after it.
+    // pass is done; the open completes after it, and a failure aborts the whole upgrade (the
+    // database stays at its old version, whole).
     wasm_bindgen_futures::spawn_local(async move {
-        let backfill = async {
+        let pass = async {
             let items = store_of(&tx, schema::ITEMS)?;
             let conflicts = store_of(&tx, schema::CONFLICTS)?;
             let keys: Vec<JsValue> = items
@@ -391,13 +414,24 @@ fn upgrade_to_v2(tx: Transaction) {
                 let Some(value) = get(&items, key.clone()).await? else {
                     continue;
                 };
-                let conflict = get(&conflicts, key.clone()).await?.is_some();
-                set(value.unchecked_ref(), "conflict", &flag(conflict));
+                if conflict_flag {
+                    let conflict = get(&conflicts, key.clone()).await?.is_some();
+                    set(value.unchecked_ref(), "conflict", &flag(conflict));
+                }
+                if reencode {
+                    let item = item_at(old, &value)?;
+                    let data = legacy::encode_item(new, &item);
+                    set(
+                        value.unchecked_ref(),
+                        "data",
+                        &Uint8Array::from(data.as_slice()).into(),
+                    );
+                }
                 put(&items, &key, &value).await?;
             }
             Ok::<(), LocalError>(())
         };
-        if backfill.await.is_err() {
+        if pass.await.is_err() {
             let _ = tx.abort();
         }
     });
@@ -462,11 +496,8 @@ impl IdbLocal {
             if old < 1 && create_v1(&db).is_err() {
                 return;
             }
-            if old < 2 && version >= 2 {
-                let Some(tx) = event.target().ok().and_then(|r| r.transaction()) else {
-                    return;
-                };
-                upgrade_to_v2(tx);
+            if let Some(tx) = event.target().ok().and_then(|r| r.transaction()) {
+                upgrade_items(tx, old, version);
             }
         });
         let mut db = request.await.map_err(|e| {
@@ -734,6 +765,18 @@ impl IdbLocal {
         web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|e| failed("making a Blob", e))
     }
 
+    /// Every item of the share in `items`, decoded as this connection's schema version
+    /// encodes them.
+    async fn all_items(&self, items: &ObjectStore) -> Result<Vec<StoredItem>, LocalError> {
+        if self.version >= 3 {
+            all_decoded(items, &self.share, Some("data"), "item").await
+        } else {
+            let old: Vec<legacy::ItemV2> =
+                all_decoded(items, &self.share, Some("data"), "item").await?;
+            Ok(old.into_iter().map(StoredItem::from).collect())
+        }
+    }
+
     /// Whether another tab's upgrade closed this connection.
     pub fn closed_for_upgrade(&self) -> bool {
         self.closed_for_upgrade.get()
@@ -829,10 +872,9 @@ impl IdbLocal {
                     expect,
                 } => {
                     if let Expect::Rev(r) = expect {
-                        let current = match get(&items, self.path_key(&entry.path)).await? {
-                            Some(v) => Some(item_of(&v)?.rev),
-                            None => None,
-                        };
+                        let current = get(&items, self.path_key(&entry.path))
+                            .await?
+                            .map(|v| rev_of(&v));
                         if current != Some(r) {
                             return Err(CommitError::Conflict(format!(
                                 "{} was expected at revision {r} but is at {current:?}",
@@ -860,6 +902,7 @@ impl IdbLocal {
                     // batch's last awaited request succeeds only if it did. `add` refuses an
                     // existing key, so `Expect::Absent` needs no read before the write.
                     issue_item(
+                        self.version,
                         &items_js,
                         &share_js,
                         &item,
@@ -872,7 +915,7 @@ impl IdbLocal {
                 Write::SetPartial { path, rev, partial } => {
                     let key = self.path_key(&path);
                     let mut item = match get(&items, key.clone()).await? {
-                        Some(v) => item_of(&v)?,
+                        Some(v) => item_at(self.version, &v)?,
                         None => {
                             return Err(CommitError::Conflict(format!(
                                 "{path} was expected at revision {rev} but is gone"
@@ -887,14 +930,19 @@ impl IdbLocal {
                     }
                     item.partial = partial;
                     let conflict = self.conflict_flag(&conflicts, &key).await?;
-                    issue_item(&items_js, &share_js, &item, conflict, false, failures);
+                    issue_item(
+                        self.version,
+                        &items_js,
+                        &share_js,
+                        &item,
+                        conflict,
+                        false,
+                        failures,
+                    );
                 }
                 Write::DeleteItem { path, rev } => {
                     let key = self.path_key(&path);
-                    let current = match get(&items, key.clone()).await? {
-                        Some(v) => Some(item_of(&v)?.rev),
-                        None => None,
-                    };
+                    let current = get(&items, key.clone()).await?.map(|v| rev_of(&v));
                     if current != Some(rev) {
                         return Err(CommitError::Conflict(format!(
                             "{path} was expected at revision {rev} but is at {current:?}"
@@ -1078,7 +1126,7 @@ impl IdbLocal {
             .map_err(|e| failed("reading the conflict index", e))?;
         let mut paths = values
             .iter()
-            .map(|v| item_of(v).map(|s| s.entry.path))
+            .map(|v| item_at(self.version, v).map(|s| s.entry.path))
             .collect::<Result<Vec<_>, _>>()?;
         paths.sort();
         Ok(paths)
@@ -1177,8 +1225,7 @@ impl LocalStore for IdbLocal {
             TransactionMode::ReadOnly,
         )?;
         let share = &self.share;
-        let mut items: Vec<StoredItem> =
-            all_decoded(&store_of(&tx, schema::ITEMS)?, share, Some("data"), "item").await?;
+        let mut items = self.all_items(&store_of(&tx, schema::ITEMS)?).await?;
         let mut listing: Vec<RemoteEntry> =
             all_decoded(&store_of(&tx, schema::LISTING)?, share, None, "listing").await?;
         let mut conflicts: Vec<ConflictRecord> =
@@ -1202,7 +1249,7 @@ impl LocalStore for IdbLocal {
     async fn item(&self, path: &ItemPath) -> Result<Option<StoredItem>, LocalError> {
         let tx = self.tx(&[schema::ITEMS], TransactionMode::ReadOnly)?;
         match get(&store_of(&tx, schema::ITEMS)?, self.path_key(path)).await? {
-            Some(v) => Ok(Some(item_of(&v)?)),
+            Some(v) => Ok(Some(item_at(self.version, &v)?)),
             None => Ok(None),
         }
     }
@@ -1276,13 +1323,7 @@ impl LocalStore for IdbLocal {
             .map_err(|e| failed("listing blobs", e))?
             .await
             .map_err(|e| failed("listing blobs", e))?;
-        let items: Vec<StoredItem> = all_decoded(
-            &store_of(&tx, schema::ITEMS)?,
-            &self.share,
-            Some("data"),
-            "item",
-        )
-        .await?;
+        let items = self.all_items(&store_of(&tx, schema::ITEMS)?).await?;
         let mut ids: Vec<BlobId> = keys
             .iter()
             .filter_map(|k| k.dyn_ref::<Array>().and_then(|a| a.get(1).as_f64()))

@@ -467,54 +467,86 @@ mod big_file {
 }
 
 #[wasm_bindgen_test]
-async fn a_database_written_by_schema_version_1_upgrades_with_nothing_lost() {
+async fn a_database_written_by_an_older_schema_upgrades_with_nothing_lost() {
     use csc_core::plan::ConflictRecord;
     use csc_core::win::SyncState;
 
-    let name = format!("upgrade-v1-{}", js_sys::Date::now() as u64);
-    delete_database(&name).await.unwrap();
-    // Written by the first release.
-    let v1 = IdbLocal::open_at_version(&name, SHARE, 1).await.unwrap();
-    let mut batch = Batch::new();
-    for path in ["a", "b", "c"] {
+    for old in [1, 2] {
+        let name = format!("upgrade-v{old}-{}", js_sys::Date::now() as u64);
+        delete_database(&name).await.unwrap();
+        // Written by an older release.
+        let older = IdbLocal::open_at_version(&name, SHARE, old).await.unwrap();
+        let blob = older.create_blob().await.unwrap();
+        older
+            .put_chunk(blob, 0, b"kept across the upgrade")
+            .await
+            .unwrap();
+        let mut batch = Batch::new();
+        for path in ["a", "b", "c"] {
+            batch.push(Write::PutItem {
+                entry: CacheEntry::synced(p(path), Meta::dir("v1", Millis(1)), Pins::default()),
+                blob: None,
+                moved_from: None,
+                expect: Expect::Absent,
+            });
+        }
+        let mut pinned = CacheEntry::synced(
+            p("a/f.txt"),
+            Meta::file("\"f\"", 23, Millis(1), None),
+            Pins::pinned(csc_core::PinSources::USER),
+        );
+        pinned.local.changes = csc_core::LocalChanges::DATA;
         batch.push(Write::PutItem {
-            entry: CacheEntry::synced(p(path), Meta::dir("v1", Millis(1)), Pins::default()),
-            blob: None,
-            moved_from: None,
+            entry: pinned,
+            blob: Some(blob),
+            moved_from: Some(p("a/old.txt")),
             expect: Expect::Absent,
         });
-    }
-    batch.push(Write::PutConflict(ConflictRecord {
-        path: p("b"),
-        detected: Millis(9),
-        state: SyncState::FileChangedOnClientChangedOnServer,
-        changes: Default::default(),
-        local: None,
-        remote: None,
-        original: None,
-    }));
-    v1.commit(batch).await.unwrap();
-    let blob = v1.create_blob().await.unwrap();
-    v1.put_chunk(blob, 0, b"kept across the upgrade")
-        .await
-        .unwrap();
-    let before = v1.load().await.unwrap();
-    v1.close();
+        batch.push(Write::PutConflict(ConflictRecord {
+            path: p("b"),
+            detected: Millis(9),
+            state: SyncState::FileChangedOnClientChangedOnServer,
+            changes: Default::default(),
+            local: None,
+            remote: None,
+            original: None,
+        }));
+        older.commit(batch).await.unwrap();
+        let before = older.load().await.unwrap();
+        older.close();
 
-    // Opened by the current release: upgraded, nothing lost, the new index filled in.
-    let now = IdbLocal::open(&name, SHARE).await.unwrap();
-    let after = now.load().await.unwrap();
-    assert_eq!(after, before);
-    assert_eq!(
-        now.chunk(blob, 0).await.unwrap().unwrap(),
-        b"kept across the upgrade"
-    );
-    assert_eq!(now.conflicted_items().await.unwrap(), [p("b")]);
-    // And the flag follows the conflict store from now on.
-    let mut batch = Batch::new();
-    batch.push(Write::DeleteConflict(p("b")));
-    now.commit(batch).await.unwrap();
-    assert!(now.conflicted_items().await.unwrap().is_empty());
+        // Opened by the current release: upgraded, nothing lost, the conflict index filled in.
+        let now = IdbLocal::open(&name, SHARE).await.unwrap();
+        let after = now.load().await.unwrap();
+        assert_eq!(after, before, "from version {old}");
+        assert_eq!(
+            now.chunk(blob, 0).await.unwrap().unwrap(),
+            b"kept across the upgrade"
+        );
+        assert_eq!(now.conflicted_items().await.unwrap(), [p("b")]);
+        // And the flag follows the conflict store from now on.
+        let mut batch = Batch::new();
+        batch.push(Write::DeleteConflict(p("b")));
+        // Items now keep their time of last use.
+        let c = now.item(&p("c")).await.unwrap().unwrap();
+        let mut used = c.entry.clone();
+        used.used = Millis(42);
+        batch.push(Write::PutItem {
+            entry: used,
+            blob: None,
+            moved_from: None,
+            expect: Expect::Rev(c.rev),
+        });
+        now.commit(batch).await.unwrap();
+        assert!(now.conflicted_items().await.unwrap().is_empty());
+        now.close();
+        let again = IdbLocal::open(&name, SHARE).await.unwrap();
+        assert_eq!(
+            again.item(&p("c")).await.unwrap().unwrap().entry.used,
+            Millis(42)
+        );
+        again.close();
+    }
 }
 
 #[wasm_bindgen_test]

@@ -209,6 +209,7 @@ impl World {
                         ),
                         pins: Pins::pinned(pins.sources),
                         suspended: false,
+                        used: now,
                     },
                 );
             }
@@ -253,6 +254,7 @@ impl World {
                 ),
                 pins,
                 suspended: false,
+                used: now,
             },
         );
         self

@@ -588,6 +588,59 @@ fn a_full_cache_makes_room_from_files_nobody_pinned_or_changed_and_never_from_pi
     );
 }
 
+#[test]
+fn a_full_cache_evicts_the_least_recently_used_file_first_and_reads_count_as_use() {
+    let mut rig = Rig::new();
+    for name in ["a", "b", "c"] {
+        rig.remote
+            .put_file(&p(&format!("cache/{name}.bin")), &[1u8; 100]);
+    }
+    // All three filled at once, then unpinned: cached, clean, evictable.
+    rig.pin_deep(&p("cache"));
+    let unpin = csc_core::engine::PinOptions {
+        deep: true,
+        flags: csc_core::win::PinControlFlags::FORUSER,
+    };
+    run(rig.engine.unpin(&[p("cache")], unpin, &mut ())).unwrap();
+    let used = |rig: &Rig, path: &str| rig.local.items()[&p(path)].entry.used;
+    let filled = used(&rig, "cache/b.bin");
+    // An hour later `a` is read, two hours later `c`: `b` is the least recently used.
+    rig.rt.advance(3_600_000);
+    let read_a = csc_core::store::Runtime::now(&rig.rt);
+    assert_eq!(
+        run(rig.engine.read_file(&p("cache/a.bin"))).unwrap().len(),
+        100
+    );
+    rig.rt.advance(3_600_000);
+    assert_eq!(
+        run(rig.engine.read_file(&p("cache/c.bin"))).unwrap().len(),
+        100
+    );
+    rig.local.set_quota(Some(300));
+    rig.remote.put_file(&p("cache/new1.bin"), &[2u8; 100]);
+    rig.pin_deep(&p("cache/new1.bin"));
+    assert_eq!(local(&rig, "cache/new1.bin").unwrap(), [2u8; 100]);
+    assert!(
+        local(&rig, "cache/b.bin").is_none(),
+        "b, used least recently, went"
+    );
+    assert!(local(&rig, "cache/a.bin").is_some() && local(&rig, "cache/c.bin").is_some());
+    // The sync wrote the reads into the items, so the order survives a restart.
+    assert_eq!(
+        used(&rig, "cache/a.bin"),
+        read_a,
+        "the read of a is recorded (filled at {filled:?})"
+    );
+    rig.restart().unwrap();
+    rig.remote.put_file(&p("cache/new2.bin"), &[3u8; 100]);
+    rig.pin_deep(&p("cache/new2.bin"));
+    assert!(
+        local(&rig, "cache/a.bin").is_none(),
+        "a, read before c, went next"
+    );
+    assert_eq!(local(&rig, "cache/c.bin").unwrap(), [1u8; 100]);
+}
+
 // ----- moves -------------------------------------------------------------------------------------
 
 #[test]

@@ -206,6 +206,10 @@ pub struct Engine<L, R, T> {
     pending_log: RefCell<Vec<LoggedEvent>>,
     jitter: RefCell<Jitter>,
     busy: Cell<bool>,
+    /// Files read through the cache since the last sync, and when: eviction counts them as
+    /// used, and the next sync writes that into their items (a read itself writes nothing, so
+    /// it never races a sync's writes).
+    reads: RefCell<std::collections::BTreeMap<ItemPath, Millis>>,
 }
 
 impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
@@ -268,6 +272,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             pending_log: RefCell::new(Vec::new()),
             jitter: RefCell::new(Jitter::new(seed)),
             busy: Cell::new(false),
+            reads: RefCell::new(std::collections::BTreeMap::new()),
         })
     }
 
@@ -352,6 +357,49 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         for e in events {
             bus.publish(&e);
             log.push(LoggedEvent { at, event: e });
+        }
+    }
+
+    /// Records that `path` was read now (see `reads`).
+    pub(crate) fn note_read(&self, path: &ItemPath) {
+        let now = self.rt.now();
+        self.reads.borrow_mut().insert(path.clone(), now);
+    }
+
+    /// When `path` was last used: filled, written, or read (a read not yet written back
+    /// counts).
+    pub(crate) fn last_used(&self, path: &ItemPath, stored: Millis) -> Millis {
+        self.reads
+            .borrow()
+            .get(path)
+            .map_or(stored, |&read| read.max(stored))
+    }
+
+    /// Writes the reads noted since the last sync into the items' `used` times, in one batch.
+    /// An item changed since it was read (or part way through a download) is left as it is:
+    /// the time of use is a hint for eviction, never worth a conflict.
+    pub(crate) async fn write_back_reads(&self) {
+        let reads = std::mem::take(&mut *self.reads.borrow_mut());
+        let mut batch = Batch::new();
+        for (path, at) in reads {
+            let Ok(Some(s)) = self.local.item(&path).await else {
+                continue;
+            };
+            if s.partial.is_some() || s.entry.used >= at {
+                continue;
+            }
+            let mut entry = s.entry;
+            entry.used = at;
+            batch.push(Write::PutItem {
+                entry,
+                blob: s.blob,
+                moved_from: s.moved_from,
+                expect: crate::store::Expect::Rev(s.rev),
+            });
+        }
+        if !batch.writes.is_empty() {
+            // A refused batch (an item changed in between) loses only these hints.
+            let _ = self.local.commit(batch).await;
         }
     }
 

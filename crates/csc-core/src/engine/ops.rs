@@ -153,7 +153,9 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             problem: "its content is not cached (sparse): pin it with FILL, or sync while online"
                 .into(),
         })?;
-        Ok(read_blob(&self.local, blob).await?)
+        let bytes = read_blob(&self.local, blob).await?;
+        self.note_read(path);
+        Ok(bytes)
     }
 
     /// Writes a file in the cache (creating it, or replacing its content), recorded as an
@@ -226,6 +228,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                             ),
                             pins: Pins::pinned(pins.sources),
                             suspended: existing.is_some_and(|s| s.entry.suspended),
+                            used: now,
                         };
                         events.push(Event::ItemAddedToCache {
                             item: self.item_ref(path),
@@ -287,6 +290,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 ),
                 pins: inherit_pins(items, path),
                 suspended: false,
+                used: now,
             };
             let expect = existing.map_or(Expect::Absent, |s| Expect::Rev(s.rev));
             let moved_from = existing.and_then(|s| s.moved_from.clone());
@@ -1118,5 +1122,6 @@ fn sparse_entry(path: &ItemPath, meta: &Meta, pins: Pins) -> CacheEntry {
         local: LocalItem::sparse(meta),
         pins,
         suspended: false,
+        used: crate::Millis(0),
     }
 }

@@ -360,6 +360,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         engine: &'e Engine<L, R, T>,
         opts: &SyncOptions,
     ) -> Result<Self, EngineError> {
+        engine.write_back_reads().await;
         let snapshot = engine.local.load().await?;
         let record = engine.share();
         Ok(Run {
@@ -1254,6 +1255,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     }
                     let mut e = CacheEntry::synced(path2.clone(), meta.clone(), pins);
                     e.suspended = s.is_some_and(|s| s.entry.suspended);
+                    e.used = s.map_or(crate::Millis(0), |s| s.entry.used);
                     Fate::Put(e, None)
                 })
                 .await
@@ -1590,11 +1592,12 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
     }
 
     /// Makes room for `needed` bytes: the cached content of files that are neither pinned nor
-    /// changed here goes (largest first), and they become sparse — the server still has them,
+    /// changed here goes (least recently used first, the larger first among equals), and they
+    /// become sparse — the server still has them,
     /// and a later fill brings them back. Pinned or dirty files are never touched. Returns the
     /// bytes freed.
     async fn evict(&mut self, needed: u64, except: &ItemPath) -> u64 {
-        let mut candidates: Vec<(u64, ItemPath)> = self
+        let mut candidates: Vec<(crate::Millis, u64, ItemPath)> = self
             .items
             .values()
             .filter(|s| {
@@ -1611,12 +1614,17 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             })
             .map(|s| {
                 let size = s.entry.original.as_ref().map_or(0, |m| m.size);
-                (size, s.entry.path.clone())
+                let used = self.engine.last_used(&s.entry.path, s.entry.used);
+                (used, size, s.entry.path.clone())
             })
             .collect();
-        candidates.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+        candidates.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| b.1.cmp(&a.1))
+                .then_with(|| a.2.cmp(&b.2))
+        });
         let mut freed = 0;
-        for (size, path) in candidates {
+        for (_, size, path) in candidates {
             if freed >= needed {
                 break;
             }
@@ -1755,6 +1763,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         }
         let mut entry = CacheEntry::synced(path.clone(), meta, pins);
         entry.suspended = suspended;
+        entry.used = self.engine.now();
         let result = if let Some(s) = self.items.get(path).cloned() {
             self.commit_fate(
                 path,
@@ -1943,6 +1952,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         }
         let mut entry = CacheEntry::synced(target.clone(), meta.clone(), s.entry.pins);
         entry.suspended = false;
+        entry.used = s.entry.used;
         let mut batch = Batch::new();
         batch.push(Write::PutItem {
             entry: entry.clone(),
