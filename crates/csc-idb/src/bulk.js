@@ -108,3 +108,36 @@ export function getChunks(content, ids, index) {
     }
   });
 }
+
+// A ReadableStream of the chunks `[id, 0]`, `[id, 1]`, … of `store`, ending at the first
+// missing one. Each pull reads one chunk in a read-only transaction of its own: a slow reader
+// keeps no transaction open, and the stream holds at most one chunk ahead of it.
+export function contentStream(db, store, id) {
+  let index = 0;
+  return new ReadableStream(
+    {
+      pull(controller) {
+        return new Promise((resolve, reject) => {
+          let request;
+          try {
+            request = db.transaction(store, 'readonly').objectStore(store).get([id, index]);
+          } catch (e) {
+            reject(e);
+            return;
+          }
+          request.onsuccess = () => {
+            if (request.result === undefined) {
+              controller.close();
+            } else {
+              controller.enqueue(request.result);
+              index += 1;
+            }
+            resolve();
+          };
+          request.onerror = () => reject(request.error);
+        });
+      },
+    },
+    { highWaterMark: 1 },
+  );
+}

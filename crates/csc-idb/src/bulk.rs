@@ -53,6 +53,14 @@ extern "C" {
     #[wasm_bindgen(js_name = getAllEncoded)]
     pub(crate) fn get_all_encoded(store: &JsValue, share: &str, field: Option<&str>) -> Promise;
 
+    /// A ReadableStream of blob `id`'s chunks, one read-only transaction per pull.
+    #[wasm_bindgen(js_name = contentStream)]
+    pub(crate) fn content_stream(
+        db: &web_sys::IdbDatabase,
+        store: &str,
+        id: f64,
+    ) -> web_sys::ReadableStream;
+
     /// Reads chunk `index` of each blob; resolves to an array (undefined where none).
     #[wasm_bindgen(js_name = getChunks)]
     pub(crate) fn get_chunks(content: &JsValue, ids: &Float64Array, index: u32) -> Promise;

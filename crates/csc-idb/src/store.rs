@@ -28,6 +28,8 @@ use crate::schema::{self, ALL, ITEM_INDEXES};
 #[derive(Debug)]
 pub struct IdbLocal {
     db: Database,
+    /// The same connection as web-sys sees it, for the requests made from JavaScript.
+    raw: web_sys::IdbDatabase,
     share: String,
     /// The schema version this connection works with.
     version: u32,
@@ -500,13 +502,15 @@ impl IdbLocal {
                 upgrade_items(tx, old, version);
             }
         });
-        let mut db = request.await.map_err(|e| {
+        let db = request.await.map_err(|e| {
             if format!("{e:?}").contains("VersionError") {
                 upgraded()
             } else {
                 failed("opening the database", e)
             }
         })?;
+        let raw: web_sys::IdbDatabase = db.into();
+        let mut db = Database::from(raw.clone());
         // Another tab opening a newer schema must never wait on this one: close at once, and
         // answer every later call with an error that says to reload.
         let closed_for_upgrade = Rc::new(Cell::new(false));
@@ -522,6 +526,7 @@ impl IdbLocal {
         });
         Ok(IdbLocal {
             db,
+            raw,
             share: share.to_owned(),
             version,
             closed_for_upgrade,
@@ -775,6 +780,22 @@ impl IdbLocal {
                 all_decoded(items, &self.share, Some("data"), "item").await?;
             Ok(old.into_iter().map(StoredItem::from).collect())
         }
+    }
+
+    /// A file's content as a JS `ReadableStream` of its chunks (`Uint8Array`s), read from
+    /// IndexedDB one chunk per pull — each in a short read-only transaction of its own — so a
+    /// consumer that reads slowly holds no transaction open and no more than one chunk in
+    /// memory: for `new Response(stream)`, a `<video>` through a service worker, or piping to
+    /// a file.
+    pub fn stream_to_js(&self, blob: BlobId) -> Result<web_sys::ReadableStream, LocalError> {
+        if self.closed_for_upgrade.get() {
+            return Err(upgraded());
+        }
+        Ok(bulk::content_stream(
+            &self.raw,
+            schema::CONTENT,
+            blob.0 as f64,
+        ))
     }
 
     /// Whether another tab's upgrade closed this connection.

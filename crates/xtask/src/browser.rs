@@ -1,7 +1,11 @@
-//! The suite step that runs the fetch transport's tests in headless Chromium against a real
-//! csc-server: it builds and starts the server on free loopback ports (with a token, and CORS for
-//! the test page's origin), runs the browser tests with the server's address compiled in, and
-//! stops the server whatever happened.
+//! The suite steps that need more than `cargo test`:
+//!
+//! - the fetch transport's tests in headless Chromium against a real csc-server: it builds and
+//!   starts the server on free loopback ports (with a token, and CORS for the test page's
+//!   origin), runs the browser tests with the server's address compiled in, and stops the
+//!   server whatever happened;
+//! - the end-to-end tests driven by Playwright (`tests/e2e`): it builds the pages they load
+//!   with wasm-bindgen `--target web`, then runs `node --test`.
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -107,4 +111,35 @@ pub(crate) fn webdav_in_browser(root: &Path) -> Result<()> {
     drop(running);
     let _ = std::fs::remove_dir_all(&share);
     result
+}
+
+/// Builds csc-idb's `idb_page` example for the web and runs the Playwright tests of `tests/e2e`
+/// (a page closed mid-write, the browser's real quota).
+pub(crate) fn e2e(root: &Path) -> Result<()> {
+    process::run(process::cargo().current_dir(root).args([
+        "build",
+        "--quiet",
+        "-p",
+        "csc-idb",
+        "--example",
+        "idb_page",
+        "--target",
+        "wasm32-unknown-unknown",
+        "--features",
+        "browser-tests",
+    ]))?;
+    let target = target_dir(root);
+    let page = target.join("idb-page");
+    process::run(
+        Command::new("wasm-bindgen")
+            .args(["--target", "web", "--no-typescript", "--out-dir"])
+            .arg(&page)
+            .arg(target.join("wasm32-unknown-unknown/debug/examples/idb_page.wasm")),
+    )?;
+    process::run(
+        Command::new("node")
+            .current_dir(root.join("tests"))
+            .env("IDB_PAGE_DIR", &page)
+            .args(["--test", "e2e/"]),
+    )
 }

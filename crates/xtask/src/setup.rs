@@ -128,7 +128,53 @@ pub(crate) fn setup(root: &Path) -> Result<()> {
         }
         println!("installed: {}", step.name);
     }
+    npm_packages(root)
+}
+
+/// The npm packages of the end-to-end tests (`tests/package-lock.json`: playwright-core, which
+/// drives Debian's Chromium and downloads no browser of its own), installed with `npm ci` when
+/// `tests/node_modules` does not hold the locked versions.
+fn npm_packages(root: &Path) -> Result<()> {
+    let tests = root.join("tests");
+    let lock = fs::read_to_string(tests.join("package-lock.json"))
+        .context("could not read tests/package-lock.json")?;
+    let wanted = locked_version(&lock, "playwright-core")
+        .context("tests/package-lock.json does not lock playwright-core")?;
+    let installed = fs::read_to_string(tests.join("node_modules/playwright-core/package.json"))
+        .ok()
+        .and_then(|text| package_version(&text));
+    let name = format!("npm packages for the end-to-end tests (playwright-core {wanted})");
+    if installed.as_deref() == Some(wanted.as_str()) {
+        println!("ok: {name}");
+        return Ok(());
+    }
+    if !on_path("npm") {
+        bail!(
+            "npm is not on PATH: install Node.js 20 or later with npm (Debian: apt-get install nodejs npm)"
+        );
+    }
+    println!("installing: {name}");
+    process::run(
+        Command::new("npm")
+            .current_dir(&tests)
+            .args(["ci", "--no-audit", "--no-fund"]),
+    )
+    .with_context(|| format!("could not install {name}"))?;
+    println!("installed: {name}");
     Ok(())
+}
+
+/// The version `package-lock.json` locks for `package`.
+fn locked_version(lock: &str, package: &str) -> Option<String> {
+    let at = lock.find(&format!("\"node_modules/{package}\""))?;
+    package_version(&lock[at..])
+}
+
+/// The first `"version": "…"` in a piece of JSON.
+fn package_version(json: &str) -> Option<String> {
+    let rest = &json[json.find("\"version\"")? + "\"version\"".len()..];
+    let rest = &rest[rest.find('"')? + 1..];
+    Some(rest[..rest.find('"')?].to_owned())
 }
 
 fn wasm_target_is_installed() -> bool {
@@ -276,6 +322,27 @@ wasm-bindgen-test = "=0.3.80"
     fn the_pinned_version_matches_this_workspace_manifest() {
         let manifest = include_str!("../../../Cargo.toml");
         check_wasm_bindgen_pin(manifest, WASM_BINDGEN_VERSION).unwrap();
+    }
+
+    #[test]
+    fn the_locked_npm_version_is_read_from_the_lock_file() {
+        let lock = r#"{"packages": {"": {"devDependencies": {"playwright-core": "1.65.1"}},
+            "node_modules/playwright-core": {"version": "1.65.1", "dev": true}}}"#;
+        assert_eq!(
+            locked_version(lock, "playwright-core").as_deref(),
+            Some("1.65.1")
+        );
+        assert_eq!(locked_version(lock, "left-pad"), None);
+        assert_eq!(
+            package_version(r#"{"name": "playwright-core", "version": "1.64.0"}"#).as_deref(),
+            Some("1.64.0")
+        );
+    }
+
+    #[test]
+    fn this_repository_locks_playwright_core() {
+        let lock = include_str!("../../../tests/package-lock.json");
+        assert!(locked_version(lock, "playwright-core").is_some());
     }
 
     #[test]

@@ -34,6 +34,8 @@ enum Action {
     Simulation,
     /// csc-webdav's fetch transport in headless Chromium against a csc-server started for it.
     BrowserWebdav,
+    /// The Playwright tests of `tests/e2e`, after building the pages they load.
+    E2e,
 }
 
 /// The suite, cheapest and most likely to fail first.
@@ -122,6 +124,10 @@ const STEPS: &[Step] = &[
         ]),
     },
     Step {
+        name: "IndexedDB page close and real quota (Playwright)",
+        action: Action::E2e,
+    },
+    Step {
         name: "check-pure",
         action: Action::CheckPure,
     },
@@ -144,6 +150,7 @@ impl Step {
             Action::Cargo(args) => process::run(process::cargo().current_dir(root).args(args)),
             Action::CheckPure => pure::check_pure(root),
             Action::BrowserWebdav => browser::webdav_in_browser(root),
+            Action::E2e => browser::e2e(root),
             Action::Simulation => {
                 let output = process::tee(
                     process::cargo()
@@ -271,6 +278,7 @@ mod tests {
                 "core and engine tests on wasm",
                 "WebDAV fetch transport in headless Chromium",
                 "IndexedDB cache in headless Chromium",
+                "IndexedDB page close and real quota (Playwright)",
                 "check-pure",
                 "run command"
             ]
@@ -282,7 +290,7 @@ mod tests {
         let outcomes = vec![Outcome::Passed(Duration::from_millis(1500)); STEPS.len()];
         let text = summary(&outcomes);
         assert!(
-            text.ends_with("\nxtask test: 10 steps passed, 0 failed"),
+            text.ends_with("\nxtask test: 11 steps passed, 0 failed"),
             "{text}"
         );
         assert!(text.starts_with("fmt "), "{text}");
