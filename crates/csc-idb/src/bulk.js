@@ -39,6 +39,12 @@ export function putItem(items, share, path, parent, flags, conflict, rev, data, 
 // Stores `bytes` (a JS Uint8Array) as the chunks `[id, 0]`, `[id, 1]`, … of `chunkSize`
 // bytes each: views of the array, not copies. Returns the number of chunks.
 export function putChunksJs(content, id, bytes, chunkSize) {
+  // One chunk: the array itself (a view of part of a larger buffer would clone that buffer
+  // whole).
+  if (bytes.length <= chunkSize && bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) {
+    if (bytes.length > 0) content.put(bytes, [id, 0]);
+    return bytes.length > 0 ? 1 : 0;
+  }
   let index = 0;
   for (let start = 0; start < bytes.length; start += chunkSize) {
     content.put(bytes.subarray(start, Math.min(start + chunkSize, bytes.length)), [id, index]);

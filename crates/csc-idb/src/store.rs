@@ -12,6 +12,7 @@ use idb::{
 };
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
+use std::future::IntoFuture;
 use std::rc::Rc;
 
 use js_sys::{Array, Object, Reflect, Uint8Array};
@@ -350,6 +351,102 @@ async fn counter(meta: &ObjectStore, name: &str) -> Result<u64, LocalError> {
         .unwrap_or(0.0) as u64)
 }
 
+/// The counters a write transaction moves on, read together at its start (one round trip,
+/// before any write is issued, so the writes then go out without waiting) and written back
+/// at its end.
+#[derive(Debug, Clone, Copy)]
+struct Counters {
+    next_rev: u64,
+    next_event: u64,
+    next_blob: u64,
+    content_bytes: u64,
+}
+
+const COUNTERS: [&str; 4] = ["next_rev", "next_event", "next_blob", "content_bytes"];
+
+impl Counters {
+    async fn read(meta: &ObjectStore) -> Result<Counters, LocalError> {
+        Self::issue_read(meta)?.await
+    }
+
+    /// Issues the reads now; the future collects them.
+    fn issue_read(
+        meta: &ObjectStore,
+    ) -> Result<impl std::future::Future<Output = Result<Counters, LocalError>> + use<>, LocalError>
+    {
+        let mut requests = Vec::with_capacity(COUNTERS.len());
+        for name in COUNTERS {
+            requests.push(
+                meta.get(Query::from(JsValue::from_str(name)))
+                    .map_err(|e| failed("a read", e))?
+                    .into_future(),
+            );
+        }
+        Ok(Self::collect(requests))
+    }
+
+    async fn collect<F>(requests: Vec<F>) -> Result<Counters, LocalError>
+    where
+        F: std::future::Future<Output = Result<Option<JsValue>, idb::Error>>,
+    {
+        let mut values = [0u64; 4];
+        for (value, request) in values.iter_mut().zip(requests) {
+            *value = request
+                .await
+                .map_err(|e| failed("a read", e))?
+                .and_then(|v| v.as_f64())
+                .unwrap_or(0.0) as u64;
+        }
+        let [next_rev, next_event, next_blob, content_bytes] = values;
+        Ok(Counters {
+            next_rev,
+            next_event,
+            next_blob,
+            content_bytes,
+        })
+    }
+
+    /// Writes the counters back and waits for the last write: IndexedDB completes a
+    /// transaction's requests in order, so its success means every request before it in the
+    /// transaction succeeded.
+    async fn write(&self, meta: &ObjectStore) -> Result<(), LocalError> {
+        let values = [
+            self.next_rev,
+            self.next_event,
+            self.next_blob,
+            self.content_bytes,
+        ];
+        let mut last = None;
+        for (name, value) in COUNTERS.into_iter().zip(values) {
+            // Only the last request gets listeners (`into_future`): a request future dropped
+            // before its request ends would leave a listener to a dropped closure, which
+            // throws in the event handler and aborts the transaction.
+            last = Some(
+                meta.put(
+                    &JsValue::from_f64(value as f64),
+                    Some(&JsValue::from_str(name)),
+                )
+                .map_err(|e| failed("a write", e))?,
+            );
+        }
+        if let Some(last) = last {
+            last.into_future().await.map_err(|e| failed("a write", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// What a batch reads before it writes, all in one round trip: the counters, the paths with a
+/// conflict record (few; for the items' conflict flags), and the state of the folders the
+/// batch puts items into but does not write itself (`Some(tomb)`, `None` if absent) — those
+/// cannot change in the batch, so the tree checks need not read them after the writes.
+#[derive(Debug)]
+struct Prelude {
+    counters: Counters,
+    conflicted: HashSet<String>,
+    folders: HashMap<ItemPath, Option<bool>>,
+}
+
 /// The bytes of the blob `id`'s chunks, read one chunk at a time.
 async fn chunk_bytes(content: &ObjectStore, id: &JsValue) -> Result<u64, LocalError> {
     let mut total = 0u64;
@@ -458,6 +555,20 @@ fn create_v1(db: &Database) -> Result<(), idb::Error> {
         db.create_object_store(name, ObjectStoreParams::new())?;
     }
     Ok(())
+}
+
+/// The paths a batch puts items at, and those it deletes.
+fn batch_paths(batch: &Batch) -> (Vec<&ItemPath>, Vec<&ItemPath>) {
+    let mut puts = Vec::new();
+    let mut removed = Vec::new();
+    for write in &batch.writes {
+        match write {
+            Write::PutItem { entry, .. } => puts.push(&entry.path),
+            Write::DeleteItem { path, .. } => removed.push(path),
+            _ => {}
+        }
+    }
+    (puts, removed)
 }
 
 impl IdbLocal {
@@ -578,7 +689,14 @@ impl IdbLocal {
             TransactionMode::ReadWrite,
         )?;
         let contents: Vec<Content<'_>> = contents.iter().map(|c| Content::Bytes(c)).collect();
-        match self.stage_in(&tx, &contents, chunk_size, true).await {
+        let staged = async {
+            let meta = store_of(&tx, schema::META)?;
+            let mut counters = Counters::read(&meta).await?;
+            let ids = self.stage_in(&tx, &contents, chunk_size, true, &mut counters)?;
+            counters.write(&meta).await?;
+            Ok::<_, LocalError>(ids)
+        };
+        match staged.await {
             Ok(ids) => {
                 Self::finish(tx).await?;
                 Ok(ids)
@@ -631,7 +749,9 @@ impl IdbLocal {
         let guard = AbortOnDrop(Some(store_of(&tx, schema::META)?.transaction()));
         let failures = Array::new();
         let result = async {
-            let ids = self.stage_in(&tx, &contents, chunk_size, false).await?;
+            let puts: Vec<&ItemPath> = entries.iter().map(|e| &e.path).collect();
+            let mut prelude = self.prelude(&tx, &puts, &[]).await?;
+            let ids = self.stage_in(&tx, &contents, chunk_size, false, &mut prelude.counters)?;
             let mut batch = Batch::new();
             for (entry, id) in entries.into_iter().zip(ids) {
                 batch.push(Write::PutItem {
@@ -641,7 +761,12 @@ impl IdbLocal {
                     expect: Expect::Absent,
                 });
             }
-            self.apply(&tx, batch, &failures).await
+            let out = self.apply(&tx, batch, &failures, &mut prelude).await?;
+            prelude
+                .counters
+                .write(&store_of(&tx, schema::META)?)
+                .await?;
+            Ok(out)
         }
         .await;
         guard.disarm();
@@ -663,27 +788,26 @@ impl IdbLocal {
     /// With `register`, each blob gets a registry record (its size): staged content that no
     /// item refers to yet must be listed by `blobs` so a crash leaves nothing unaccounted for.
     /// Content committed with its item needs none: the item lists it.
-    async fn stage_in(
+    fn stage_in(
         &self,
         tx: &Transaction,
         contents: &[Content<'_>],
         chunk_size: usize,
         register: bool,
+        counters: &mut Counters,
     ) -> Result<Vec<BlobId>, LocalError> {
         let chunk_size = chunk_size.max(1);
         let blobs = store_of(tx, schema::BLOBS)?;
         let content = store_of(tx, schema::CONTENT)?;
-        let meta = store_of(tx, schema::META)?;
-        let first = counter(&meta, "next_blob").await? + 1;
-        let mut total = counter(&meta, "content_bytes").await?;
+        let first = counters.next_blob + 1;
         let added: u64 = contents.iter().map(Content::len).sum();
-        total += added;
+        let total = counters.content_bytes + added;
         if self.quota.get().is_some_and(|q| total > q) {
             return Err(LocalError::QuotaExceeded);
         }
-        // Every request is issued before any is awaited, and only the last ones are: the
-        // transaction carries requests out in order, so their success means all before them
-        // succeeded (a failure aborts the transaction and fails every later request).
+        // Requests are issued, never awaited here: the transaction carries them out in order,
+        // and the caller's last awaited request succeeds only if they all did (a failure
+        // aborts the transaction and fails every later request).
         let content_js: JsValue = content.into();
         let size = u32::try_from(chunk_size).unwrap_or(u32::MAX);
         let mut ids = Vec::with_capacity(contents.len());
@@ -702,19 +826,8 @@ impl IdbLocal {
                     .map_err(|e| failed("a write", e))?;
             }
         }
-        let last = first + contents.len() as u64 - 1;
-        put(
-            &meta,
-            &JsValue::from_str("next_blob"),
-            &JsValue::from_f64(last as f64),
-        )
-        .await?;
-        put(
-            &meta,
-            &JsValue::from_str("content_bytes"),
-            &JsValue::from_f64(total as f64),
-        )
-        .await?;
+        counters.next_blob = first + contents.len() as u64 - 1;
+        counters.content_bytes = total;
         Ok(ids)
     }
 
@@ -841,12 +954,18 @@ impl IdbLocal {
     ///
     /// An item that `Expect::Absent` finds present is recorded in `failures` (its write is
     /// not awaited; see `bulk`), and `explain` names it.
+    ///
+    /// It starts from what `prelude` read; the counters are moved on in `prelude.counters`
+    /// (the caller writes them back).
     async fn apply(
         &self,
         tx: &Transaction,
         batch: Batch,
         failures: &Array,
+        prelude: &mut Prelude,
     ) -> Result<(Vec<Rev>, bool), CommitError> {
+        let counters = &mut prelude.counters;
+        let mut conflicted = std::mem::take(&mut prelude.conflicted);
         let items = store_of(tx, schema::ITEMS)?;
         let items_js: JsValue = items.clone().into();
         let share_js = self.share_key();
@@ -857,10 +976,9 @@ impl IdbLocal {
         let shares = store_of(tx, schema::SHARES)?;
         let events = store_of(tx, schema::EVENTS)?;
         let settings = store_of(tx, schema::SETTINGS)?;
-        let meta = store_of(tx, schema::META)?;
-        let mut next_rev = counter(&meta, "next_rev").await?;
-        let mut next_event = counter(&meta, "next_event").await?;
-        let mut content_bytes = counter(&meta, "content_bytes").await?;
+        let mut next_rev = counters.next_rev;
+        let mut next_event = counters.next_event;
+        let mut content_bytes = counters.content_bytes;
         let mut pinned = false;
         let mut revs = Vec::new();
         let mut put_paths = Vec::new();
@@ -870,19 +988,6 @@ impl IdbLocal {
         // What this batch wrote, so the tree checks need not read it back: `Some(tomb)` for
         // an item put, `None` for one removed.
         let mut known: HashMap<ItemPath, Option<bool>> = HashMap::new();
-        // The share's conflict records (few), read once for the items' conflict flags.
-        let mut conflicted: HashSet<String> = HashSet::new();
-        if self.version >= 2 {
-            let keys = conflicts
-                .get_all_keys(Some(all_under(&self.share_key())?), None)
-                .map_err(|e| failed("reading conflict keys", e))?
-                .await
-                .map_err(|e| failed("reading conflict keys", e))?;
-            conflicted.extend(
-                keys.iter()
-                    .filter_map(|k| k.dyn_ref::<Array>().and_then(|a| a.get(1).as_string())),
-            );
-        }
 
         for write in batch.writes {
             match write {
@@ -1031,7 +1136,7 @@ impl IdbLocal {
 
         // The tree after the batch: every item's folder is there and not deleted offline
         // under a live item; no removed folder left items behind.
-        let mut folders: HashMap<ItemPath, Option<bool>> = HashMap::new();
+        let mut folders = std::mem::take(&mut prelude.folders);
         for path in &put_paths {
             let Some(Some(tomb)) = known.get(path).copied() else {
                 continue;
@@ -1083,25 +1188,73 @@ impl IdbLocal {
         if logged {
             self.trim_log(&events).await?;
         }
-        put(
-            &meta,
-            &JsValue::from_str("next_rev"),
-            &JsValue::from_f64(next_rev as f64),
-        )
-        .await?;
-        put(
-            &meta,
-            &JsValue::from_str("next_event"),
-            &JsValue::from_f64(next_event as f64),
-        )
-        .await?;
-        put(
-            &meta,
-            &JsValue::from_str("content_bytes"),
-            &JsValue::from_f64(content_bytes as f64),
-        )
-        .await?;
+        counters.next_rev = next_rev;
+        counters.next_event = next_event;
+        counters.content_bytes = content_bytes;
         Ok((revs, pinned))
+    }
+
+    /// Reads the batch's [`Prelude`]: every request is issued before any is awaited, and
+    /// before any write, so none waits behind the batch's writes. `puts` are the paths the
+    /// batch puts, `removed` those it deletes.
+    async fn prelude(
+        &self,
+        tx: &Transaction,
+        puts: &[&ItemPath],
+        removed: &[&ItemPath],
+    ) -> Result<Prelude, LocalError> {
+        let counters = Counters::issue_read(&store_of(tx, schema::META)?)?;
+        let conflict_keys = if self.version >= 2 {
+            Some(
+                store_of(tx, schema::CONFLICTS)?
+                    .get_all_keys(Some(all_under(&self.share_key())?), None)
+                    .map_err(|e| failed("reading conflict keys", e))?
+                    .into_future(),
+            )
+        } else {
+            None
+        };
+        let written: HashSet<&ItemPath> = puts.iter().chain(removed).copied().collect();
+        let mut parents: Vec<ItemPath> = puts
+            .iter()
+            .filter_map(|p| p.parent())
+            .filter(|p| !p.is_root() && !written.contains(p))
+            .collect();
+        parents.sort();
+        parents.dedup();
+        let items = store_of(tx, schema::ITEMS)?;
+        let mut folder_reads = Vec::with_capacity(parents.len());
+        for parent in &parents {
+            folder_reads.push(
+                items
+                    .get(Query::from(self.path_key(parent)))
+                    .map_err(|e| failed("a read", e))?
+                    .into_future(),
+            );
+        }
+        let counters = counters.await?;
+        let conflicted = match conflict_keys {
+            Some(keys) => keys
+                .await
+                .map_err(|e| failed("reading conflict keys", e))?
+                .iter()
+                .filter_map(|k| k.dyn_ref::<Array>().and_then(|a| a.get(1).as_string()))
+                .collect(),
+            None => HashSet::new(),
+        };
+        let mut folders = HashMap::with_capacity(parents.len());
+        for (parent, read) in parents.into_iter().zip(folder_reads) {
+            let state = read
+                .await
+                .map_err(|e| failed("a read", e))?
+                .map(|v| get_field(&v, "tomb").as_f64() == Some(1.0));
+            folders.insert(parent, state);
+        }
+        Ok(Prelude {
+            counters,
+            conflicted,
+            folders,
+        })
     }
 
     /// The conflict flag an item written now carries (`None` at schema version 1).
@@ -1366,7 +1519,17 @@ impl LocalStore for IdbLocal {
         // abort instead.
         let guard = AbortOnDrop(Some(store_of(&tx, schema::META)?.transaction()));
         let failures = Array::new();
-        match self.apply(&tx, batch, &failures).await {
+        let applied = async {
+            let (puts, removed) = batch_paths(&batch);
+            let mut prelude = self.prelude(&tx, &puts, &removed).await?;
+            let out = self.apply(&tx, batch, &failures, &mut prelude).await?;
+            prelude
+                .counters
+                .write(&store_of(&tx, schema::META)?)
+                .await?;
+            Ok::<_, CommitError>(out)
+        };
+        match applied.await {
             Ok((revs, pinned)) => {
                 guard.disarm();
                 Self::finish(tx).await?;
