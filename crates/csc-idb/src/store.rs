@@ -196,46 +196,51 @@ fn get_field(obj: &JsValue, key: &str) -> JsValue {
     Reflect::get(obj, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Issues the write of an item's stored form — the encoding, and beside it what the indexes
-/// and the tree checks read — without awaiting it (see `bulk`): with `add`, a refusal (the key
-/// exists) is recorded in `failures` and aborts the transaction.
-fn issue_item(
+/// Writes items' stored forms — the encoding, and beside it what the indexes and the tree
+/// checks read — in one batch's transaction.
+struct ItemWriter<'a> {
+    /// The schema version the encoding follows.
     version: u32,
-    items: &JsValue,
-    share: &JsValue,
-    item: &StoredItem,
-    conflict: Option<bool>,
-    add: bool,
-    failures: &Array,
-) {
-    let entry = &item.entry;
-    let parent = entry.path.parent();
-    let mut flags = 0;
-    for (on, bit) in [
-        (entry.local.is_dirty(), bulk::DIRTY),
-        (entry.pins.is_pinned(), bulk::PINNED),
-        (entry.local.presence == Presence::Sparse, bulk::SPARSE),
-        (entry.local.presence == Presence::Deleted, bulk::TOMB),
-    ] {
-        if on {
-            flags |= bit;
+    /// The `items` store.
+    items: JsValue,
+    share: JsValue,
+    /// Where a refused `add` records its path.
+    failures: &'a Array,
+}
+
+impl ItemWriter<'_> {
+    /// Issues the write of `item` without awaiting it (see `bulk`): with `add`, a refusal
+    /// (the key exists) is recorded in `failures` and aborts the transaction.
+    fn issue(&self, item: &StoredItem, conflict: Option<bool>, add: bool) {
+        let entry = &item.entry;
+        let parent = entry.path.parent();
+        let mut flags = 0;
+        for (on, bit) in [
+            (entry.local.is_dirty(), bulk::DIRTY),
+            (entry.pins.is_pinned(), bulk::PINNED),
+            (entry.local.presence == Presence::Sparse, bulk::SPARSE),
+            (entry.local.presence == Presence::Deleted, bulk::TOMB),
+        ] {
+            if on {
+                flags |= bit;
+            }
         }
+        let data = legacy::encode_item(self.version, item);
+        bulk::put_item(
+            &self.items,
+            &self.share,
+            entry.path.as_str(),
+            parent.as_ref().map_or("", ItemPath::as_str),
+            flags,
+            // Version 1 had no conflict flag; a store opened at version 1 (tests of the
+            // upgrade) writes none.
+            conflict.map_or(-1, i32::from),
+            item.rev as f64,
+            &data,
+            add,
+            self.failures,
+        );
     }
-    let data = legacy::encode_item(version, item);
-    bulk::put_item(
-        items,
-        share,
-        entry.path.as_str(),
-        parent.as_ref().map_or("", ItemPath::as_str),
-        flags,
-        // Version 1 had no conflict flag; a store opened at version 1 (tests of the upgrade)
-        // writes none.
-        conflict.map_or(-1, i32::from),
-        item.rev as f64,
-        &data,
-        add,
-        failures,
-    );
 }
 
 /// Why IndexedDB aborted `tx` (a full disk or quota, most often), as an error.
@@ -967,8 +972,12 @@ impl IdbLocal {
         let counters = &mut prelude.counters;
         let mut conflicted = std::mem::take(&mut prelude.conflicted);
         let items = store_of(tx, schema::ITEMS)?;
-        let items_js: JsValue = items.clone().into();
-        let share_js = self.share_key();
+        let writer = ItemWriter {
+            version: self.version,
+            items: items.clone().into(),
+            share: self.share_key(),
+            failures,
+        };
         let content = store_of(tx, schema::CONTENT)?;
         let blobs = store_of(tx, schema::BLOBS)?;
         let conflicts = store_of(tx, schema::CONFLICTS)?;
@@ -1027,15 +1036,7 @@ impl IdbLocal {
                     // transaction's requests in order, so later reads see this write and the
                     // batch's last awaited request succeeds only if it did. `add` refuses an
                     // existing key, so `Expect::Absent` needs no read before the write.
-                    issue_item(
-                        self.version,
-                        &items_js,
-                        &share_js,
-                        &item,
-                        conflict,
-                        expect == Expect::Absent,
-                        failures,
-                    );
+                    writer.issue(&item, conflict, expect == Expect::Absent);
                     known.insert(path, Some(tomb));
                 }
                 Write::SetPartial { path, rev, partial } => {
@@ -1056,15 +1057,7 @@ impl IdbLocal {
                     }
                     item.partial = partial;
                     let conflict = self.conflict_flag(&conflicts, &key).await?;
-                    issue_item(
-                        self.version,
-                        &items_js,
-                        &share_js,
-                        &item,
-                        conflict,
-                        false,
-                        failures,
-                    );
+                    writer.issue(&item, conflict, false);
                 }
                 Write::DeleteItem { path, rev } => {
                     let key = self.path_key(&path);
