@@ -33,7 +33,7 @@ fn free_port() -> Result<u16> {
         .port())
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|d| if d.is_absolute() { d } else { root.join(d) })
@@ -140,6 +140,6 @@ pub(crate) fn e2e(root: &Path) -> Result<()> {
         Command::new("node")
             .current_dir(root.join("tests"))
             .env("IDB_PAGE_DIR", &page)
-            .args(["--test", "e2e/"]),
+            .args(["--test", "e2e/idb.test.mjs"]),
     )
 }

@@ -7,6 +7,7 @@
 
 mod bench;
 mod browser;
+mod package;
 mod process;
 mod pure;
 mod setup;
@@ -31,6 +32,7 @@ commands:
   bench-idb   run the IndexedDB benchmark page: csc-idb vs raw IndexedDB, bulk writes and reads
   bench-webdav  run the WebDAV benchmarks: no-op listing of 100,000 files, PROPFIND of 10,000
               entries, 200 MB up/down vs curl, client parse rate natively and on wasm
+  package     build the npm package offline-files (wasm-pack) into target/offline-files, with its tarball
   run [args]  run the product as far as it exists (the csc-testkit demo), passing args through";
 
 fn main() -> ExitCode {
@@ -51,6 +53,7 @@ fn main() -> ExitCode {
         "bench" => bench::bench(&root),
         "bench-webdav" => bench::bench_webdav(&root),
         "bench-idb" => bench::bench_idb(&root),
+        "package" => package::build(&root).map(drop),
         "run" => run_demo(&rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");

@@ -17,6 +17,10 @@ pub(crate) const WASM_BINDGEN_VERSION: &str = "0.2.130";
 
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
+/// The wasm-pack version that builds the npm package (TOOLCHAIN.md: installs here with
+/// `--locked`).
+const WASM_PACK_VERSION: &str = "0.15.1";
+
 /// One thing to install.
 #[derive(Debug)]
 struct Step {
@@ -51,6 +55,23 @@ fn steps() -> Vec<Step> {
                     "wasm-bindgen-cli",
                     "--version",
                     WASM_BINDGEN_VERSION,
+                    "--force",
+                ]))
+            },
+        },
+        Step {
+            name: format!("wasm-pack {WASM_PACK_VERSION}"),
+            is_installed: || {
+                process::probe(Command::new("wasm-pack").arg("--version"))
+                    .is_some_and(|output| reports_version(&output, WASM_PACK_VERSION))
+            },
+            install: || {
+                process::run(process::cargo().args([
+                    "install",
+                    "wasm-pack",
+                    "--version",
+                    WASM_PACK_VERSION,
+                    "--locked",
                     "--force",
                 ]))
             },
@@ -131,20 +152,28 @@ pub(crate) fn setup(root: &Path) -> Result<()> {
     npm_packages(root)
 }
 
-/// The npm packages of the end-to-end tests (`tests/package-lock.json`: playwright-core, which
-/// drives Debian's Chromium and downloads no browser of its own), installed with `npm ci` when
-/// `tests/node_modules` does not hold the locked versions.
+/// The npm packages of the end-to-end tests and the package build (`tests/package-lock.json`:
+/// playwright-core, which drives Debian's Chromium and downloads no browser of its own, and
+/// binaryen, whose wasm-opt wasm-pack uses), installed with `npm ci` when `tests/node_modules`
+/// does not hold the locked versions.
 fn npm_packages(root: &Path) -> Result<()> {
     let tests = root.join("tests");
     let lock = fs::read_to_string(tests.join("package-lock.json"))
         .context("could not read tests/package-lock.json")?;
-    let wanted = locked_version(&lock, "playwright-core")
-        .context("tests/package-lock.json does not lock playwright-core")?;
-    let installed = fs::read_to_string(tests.join("node_modules/playwright-core/package.json"))
-        .ok()
-        .and_then(|text| package_version(&text));
-    let name = format!("npm packages for the end-to-end tests (playwright-core {wanted})");
-    if installed.as_deref() == Some(wanted.as_str()) {
+    let mut wanted = Vec::new();
+    let mut missing = false;
+    for package in NPM_PACKAGES {
+        let version = locked_version(&lock, package)
+            .with_context(|| format!("tests/package-lock.json does not lock {package}"))?;
+        let installed =
+            fs::read_to_string(tests.join(format!("node_modules/{package}/package.json")))
+                .ok()
+                .and_then(|text| package_version(&text));
+        missing |= installed.as_deref() != Some(version.as_str());
+        wanted.push(format!("{package} {version}"));
+    }
+    let name = format!("npm packages for the tests ({})", wanted.join(", "));
+    if !missing {
         println!("ok: {name}");
         return Ok(());
     }
@@ -163,6 +192,9 @@ fn npm_packages(root: &Path) -> Result<()> {
     println!("installed: {name}");
     Ok(())
 }
+
+/// The npm packages `tests/package-lock.json` must lock and `tests/node_modules` must hold.
+const NPM_PACKAGES: &[&str] = &["playwright-core", "binaryen"];
 
 /// The version `package-lock.json` locks for `package`.
 fn locked_version(lock: &str, package: &str) -> Option<String> {
@@ -340,9 +372,15 @@ wasm-bindgen-test = "=0.3.80"
     }
 
     #[test]
-    fn this_repository_locks_playwright_core() {
+    fn this_repository_locks_every_npm_package_setup_checks() {
         let lock = include_str!("../../../tests/package-lock.json");
-        assert!(locked_version(lock, "playwright-core").is_some());
+        for package in NPM_PACKAGES {
+            assert!(
+                locked_version(lock, package).is_some(),
+                "{package} is not locked"
+            );
+        }
+        assert_eq!(locked_version(lock, "binaryen").as_deref(), Some("132.0.0"));
     }
 
     #[test]

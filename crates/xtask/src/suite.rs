@@ -12,7 +12,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 
-use crate::{browser, process, pure, setup};
+use crate::{browser, package, process, pure, setup};
 
 /// One step of the suite.
 #[derive(Debug)]
@@ -36,6 +36,8 @@ enum Action {
     BrowserWebdav,
     /// The Playwright tests of `tests/e2e`, after building the pages they load.
     E2e,
+    /// The npm package built by wasm-pack, and its Playwright tests.
+    Package,
 }
 
 /// The suite, cheapest and most likely to fail first.
@@ -68,6 +70,8 @@ const STEPS: &[Step] = &[
             "csc-webdav",
             "-p",
             "csc-idb",
+            "-p",
+            "csc-wasm",
             "--target",
             "wasm32-unknown-unknown",
             "--lib",
@@ -128,6 +132,10 @@ const STEPS: &[Step] = &[
         action: Action::E2e,
     },
     Step {
+        name: "npm package offline-files (Playwright)",
+        action: Action::Package,
+    },
+    Step {
         name: "check-pure",
         action: Action::CheckPure,
     },
@@ -151,6 +159,7 @@ impl Step {
             Action::CheckPure => pure::check_pure(root),
             Action::BrowserWebdav => browser::webdav_in_browser(root),
             Action::E2e => browser::e2e(root),
+            Action::Package => package::test(root),
             Action::Simulation => {
                 let output = process::tee(
                     process::cargo()
@@ -279,6 +288,7 @@ mod tests {
                 "WebDAV fetch transport in headless Chromium",
                 "IndexedDB cache in headless Chromium",
                 "IndexedDB page close and real quota (Playwright)",
+                "npm package offline-files (Playwright)",
                 "check-pure",
                 "run command"
             ]
@@ -290,7 +300,7 @@ mod tests {
         let outcomes = vec![Outcome::Passed(Duration::from_millis(1500)); STEPS.len()];
         let text = summary(&outcomes);
         assert!(
-            text.ends_with("\nxtask test: 11 steps passed, 0 failed"),
+            text.ends_with("\nxtask test: 12 steps passed, 0 failed"),
             "{text}"
         );
         assert!(text.starts_with("fmt "), "{text}");

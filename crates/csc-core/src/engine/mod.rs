@@ -26,6 +26,7 @@ mod progress;
 mod sync;
 
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::events::{Event, EventBus, EventFilter, HResult, ItemRef, SubscribeError, SubscriberId};
@@ -191,6 +192,15 @@ pub(crate) fn remote_hresult(e: &RemoteError) -> HResult {
     }
 }
 
+/// The function an engine calls after publishing events.
+struct Notify(Rc<dyn Fn()>);
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notify")
+    }
+}
+
 /// The sync engine of one share.
 #[derive(Debug)]
 pub struct Engine<L, R, T> {
@@ -201,6 +211,9 @@ pub struct Engine<L, R, T> {
     share: RefCell<ShareRecord>,
     share_name: Arc<str>,
     bus: RefCell<EventBus>,
+    /// Called after events are published, so an edge that delivers them (a JS event target)
+    /// knows to poll; see [`Engine::set_notify`].
+    notify: RefCell<Option<Notify>>,
     /// Events published but not yet written to the cache's log: they ride along with the next
     /// batch.
     pending_log: RefCell<Vec<LoggedEvent>>,
@@ -269,6 +282,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             config,
             share: RefCell::new(record),
             bus: RefCell::new(EventBus::new()),
+            notify: RefCell::new(None),
             pending_log: RefCell::new(Vec::new()),
             jitter: RefCell::new(Jitter::new(seed)),
             busy: Cell::new(false),
@@ -322,6 +336,13 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         self.bus.borrow_mut().poll(id, self.rt.now())
     }
 
+    /// Sets the function called after events are published (with no borrow of the engine
+    /// held, but possibly in the middle of an operation: it should only schedule the polling,
+    /// not poll at once).
+    pub fn set_notify(&self, notify: Option<Rc<dyn Fn()>>) {
+        *self.notify.borrow_mut() = notify.map(Notify);
+    }
+
     /// Pings every subscriber and drops those that have not polled for `max_idle_ms`.
     pub fn ping(&self, max_idle_ms: i64) -> Vec<SubscriberId> {
         let mut bus = self.bus.borrow_mut();
@@ -354,9 +375,22 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         let at = self.rt.now();
         let mut bus = self.bus.borrow_mut();
         let mut log = self.pending_log.borrow_mut();
+        if events.is_empty() {
+            return;
+        }
         for e in events {
             bus.publish(&e);
             log.push(LoggedEvent { at, event: e });
+        }
+        drop((bus, log));
+        self.notify();
+    }
+
+    /// Calls the function set by [`Engine::set_notify`], if any, with no borrow held.
+    fn notify(&self) {
+        let notify = self.notify.borrow().as_ref().map(|n| Rc::clone(&n.0));
+        if let Some(notify) = notify {
+            notify();
         }
     }
 
@@ -427,6 +461,10 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 let mut bus = self.bus.borrow_mut();
                 for e in &events {
                     bus.publish(e);
+                }
+                drop(bus);
+                if !events.is_empty() {
+                    self.notify();
                 }
                 Ok(revs)
             }

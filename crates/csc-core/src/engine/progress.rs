@@ -34,6 +34,11 @@ impl CancelToken {
     pub fn is_cancelled(&self) -> bool {
         self.0.get()
     }
+
+    /// True if `other` is a clone of this token (cancelling one cancels the other).
+    pub fn same_as(&self, other: &CancelToken) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 /// Which copies' metadata the engine tried to read, and which it got
@@ -80,6 +85,10 @@ pub trait SyncProgress {
     fn query_abort(&mut self) -> bool {
         false
     }
+    /// What the sync is about to do with an item (the operation its plan starts with), before
+    /// its `item_begin`. Not a Windows callback: Windows reports the operation only for
+    /// failures (IOfflineFilesSyncErrorInfo); apps that show per-item results want it always.
+    fn item_operation(&mut self, _path: &ItemPath, _operation: SyncOperation) {}
     /// An item starts (SyncItemBegin).
     fn item_begin(&mut self, _path: &ItemPath) -> OpResponse {
         OpResponse::Continue
@@ -136,6 +145,12 @@ pub struct ConflictInfo {
     pub state: SyncState,
     /// What changed on each side.
     pub changes: ChangeDetails,
+    /// The cached copy, if any (GetLocalInfo of the conflict's error info).
+    pub local: Option<CopyInfo>,
+    /// The server copy, if any.
+    pub remote: Option<CopyInfo>,
+    /// The original (the copy both sides had at the last sync), if any.
+    pub original: Option<CopyInfo>,
 }
 
 /// Resolves conflicts during a sync (IOfflineFilesSyncConflictHandler). Its answers override

@@ -417,11 +417,23 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 if self.cancel.is_cancelled() || driver.query_abort() {
                     return Err(EngineError::Cancelled);
                 }
+                // The plan's conflict record holds what the handler shows of each copy.
+                let record = plan.conflicts.iter().find_map(|c| match c {
+                    ConflictChange::Added(r) | ConflictChange::Updated(r)
+                        if r.path == item.path =>
+                    {
+                        Some(r)
+                    }
+                    _ => None,
+                });
                 let info = ConflictInfo {
                     path: item.path.clone(),
                     known: item.class.known,
                     state: item.class.state,
                     changes: item.class.changes,
+                    local: record.and_then(|r| r.local.clone()),
+                    remote: record.and_then(|r| r.remote.clone()),
+                    original: record.and_then(|r| r.original.clone()),
                 };
                 let answer = handler.resolve(&info).await;
                 let abort = answer.resolution == ConflictResolve::Abort;
@@ -772,6 +784,9 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             }
             if item.outcome == Outcome::Abort {
                 return Err(Stop::Cancelled);
+            }
+            if let Some(d) = driver.as_mut() {
+                d.sink.item_operation(&item.path, item.operation());
             }
             let mut retries = 0;
             let mut result;

@@ -1,0 +1,33 @@
+// The types of the npm package `offline-files`.
+
+export * from './csc_wasm.js';
+export * from './constants.js';
+
+/** The codes an `OfflineFilesError` carries. */
+export type ErrorCode =
+  | 'InvalidArgument' | 'NotFound' | 'Busy' | 'Cancelled' | 'Network' | 'Auth'
+  | 'PreconditionFailed' | 'Conflict' | 'QuotaExceeded' | 'MassDeleteBlocked' | 'CacheFailed'
+  | 'CacheCorrupt' | 'Protocol' | 'Refused' | 'Retry' | 'Closed';
+
+/**
+ * The errors of the cache. A cancelled operation's error has `name` `'AbortError'` and code
+ * `'Cancelled'`; its `items` are the results of the items finished before.
+ */
+export declare class OfflineFilesError extends Error {
+  constructor(message: string, code: ErrorCode);
+  readonly code: ErrorCode;
+  /** The Windows HRESULT (unsigned). */
+  readonly hresult?: number;
+  /** The share the error is about. */
+  readonly share?: string;
+  /** The item the error is about. */
+  readonly path?: string;
+  /** Per-item results of an operation that stopped part way. */
+  readonly items?: import('./csc_wasm.js').ItemResult[];
+}
+
+/**
+ * Loads the engine's wasm once (`OfflineFilesCache.open` does it). Pass a URL, Response or
+ * WebAssembly.Module to load it from elsewhere than beside this file.
+ */
+export declare function load(wasm?: string | URL | Response | BufferSource | WebAssembly.Module): Promise<void>;

@@ -1,0 +1,295 @@
+//! The shares of one cache: an engine per share on one IndexedDB database, and which share a
+//! path belongs to. The Rust face of the package: the JavaScript class (`api`) and the web
+//! app use it.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use csc_core::engine::{CancelToken, Engine, EngineConfig, EngineError};
+use csc_core::store::LocalError;
+use csc_core::{CaseRule, ItemPath, Share};
+use csc_idb::IdbLocal;
+use csc_webdav::fetch::FetchTransport;
+use csc_webdav::{Auth, DavStore, ShareUrl};
+
+use crate::runtime::WebRuntime;
+
+/// The engine of one share, as this package runs it.
+pub type ShareEngine = Engine<IdbLocal, DavStore<FetchTransport>, WebRuntime>;
+
+/// How to reach a share.
+#[derive(Debug, Clone)]
+pub struct ShareConfig {
+    /// The share's collection URL (`https://host/dav/team/`).
+    pub url: String,
+    /// Credentials sent with every request.
+    pub auth: Option<Auth>,
+    /// The server compares names without case (Windows and macOS servers).
+    pub case_insensitive: bool,
+    /// How long a request may go without progress.
+    pub timeout_ms: u32,
+}
+
+/// Why a cache could not be opened, or a path or share not found in it.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// No share was given.
+    #[error("no share given: pass shares: [{{ url: 'https://host/dav/' }}]")]
+    NoShares,
+    /// A share URL is not usable.
+    #[error(
+        "{url:?} is not a share URL: give the absolute http(s) URL of a WebDAV collection, such as https://host/dav/"
+    )]
+    BadShareUrl {
+        /// The URL given.
+        url: String,
+    },
+    /// The same share was given twice.
+    #[error("the share {url} is given twice: give each share once")]
+    DuplicateShare {
+        /// The share.
+        url: String,
+    },
+    /// A path does not name an item of any share of the cache.
+    #[error(
+        "{path:?} is in none of this cache's shares ({shares}): give a path inside one of them"
+    )]
+    OutsideShares {
+        /// The path given.
+        path: String,
+        /// The cache's shares.
+        shares: String,
+    },
+    /// A share-relative path was given to a cache with several shares.
+    #[error("{path:?} is relative, but this cache has {count} shares: give the item's full URL")]
+    Ambiguous {
+        /// The path given.
+        path: String,
+        /// How many shares.
+        count: usize,
+    },
+    /// A path is not valid.
+    #[error("{0}")]
+    BadPath(String),
+    /// A share was named that the cache does not have.
+    #[error("{url:?} is not a share of this cache ({shares}): give one of them")]
+    UnknownShare {
+        /// The share named.
+        url: String,
+        /// The cache's shares.
+        shares: String,
+    },
+    /// The cache was closed.
+    #[error("this cache was closed: open it again with OfflineFilesCache.open")]
+    Closed,
+    /// The IndexedDB database could not be opened.
+    #[error("the cache database could not be opened: {0}")]
+    Database(#[from] LocalError),
+    /// A share's engine could not be opened.
+    #[error("the share {url} could not be opened: {error}")]
+    Engine {
+        /// The share.
+        url: String,
+        /// Why.
+        error: EngineError,
+    },
+}
+
+/// One share of a cache: its engine, and the cancel tokens of its running operations (so a
+/// forced transition offline can stop them).
+#[derive(Debug)]
+pub struct ShareSlot {
+    /// The share's canonical URL (the engine's share).
+    pub url: String,
+    /// How to turn hrefs into paths.
+    pub share_url: ShareUrl,
+    /// The engine.
+    pub engine: ShareEngine,
+    running: RefCell<Vec<CancelToken>>,
+}
+
+impl ShareSlot {
+    /// Registers a running operation's token until the guard is dropped.
+    pub fn running(self: &Rc<Self>, token: CancelToken) -> Running {
+        self.running.borrow_mut().push(token.clone());
+        Running {
+            slot: Rc::clone(self),
+            token,
+        }
+    }
+
+    /// Cancels every running operation; true if there was one.
+    pub fn cancel_running(&self) -> bool {
+        let running = self.running.borrow();
+        for t in running.iter() {
+            t.cancel();
+        }
+        !running.is_empty()
+    }
+
+    /// True while an operation runs.
+    pub fn is_running(&self) -> bool {
+        !self.running.borrow().is_empty()
+    }
+}
+
+/// A running operation's registration (see [`ShareSlot::running`]).
+#[derive(Debug)]
+pub struct Running {
+    slot: Rc<ShareSlot>,
+    token: CancelToken,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let mut running = self.slot.running.borrow_mut();
+        if let Some(i) = running.iter().position(|t| t.same_as(&self.token)) {
+            running.remove(i);
+        }
+    }
+}
+
+/// A cache: one IndexedDB database holding one or more shares.
+#[derive(Debug)]
+pub struct Cache {
+    name: String,
+    shares: Vec<Rc<ShareSlot>>,
+    closed: Cell<bool>,
+}
+
+impl Cache {
+    /// Opens (creating on first use) the cache `name` for `shares`.
+    pub async fn open(name: &str, shares: Vec<ShareConfig>) -> Result<Cache, CacheError> {
+        if shares.is_empty() {
+            return Err(CacheError::NoShares);
+        }
+        let mut slots: Vec<Rc<ShareSlot>> = Vec::new();
+        for config in shares {
+            let share_url = ShareUrl::new(&config.url).map_err(|_| CacheError::BadShareUrl {
+                url: config.url.clone(),
+            })?;
+            let url = share_url.url(&ItemPath::root(), true);
+            if slots.iter().any(|s| s.url == url) {
+                return Err(CacheError::DuplicateShare { url });
+            }
+            let local = IdbLocal::open(name, &url).await?;
+            let remote = DavStore::new(
+                share_url.clone(),
+                FetchTransport::new(config.auth, config.timeout_ms),
+            );
+            let share = Share {
+                url: url.clone(),
+                case: if config.case_insensitive {
+                    CaseRule::Insensitive
+                } else {
+                    CaseRule::Sensitive
+                },
+            };
+            let engine = Engine::open(local, remote, WebRuntime, share, EngineConfig::default())
+                .await
+                .map_err(|error| CacheError::Engine {
+                    url: url.clone(),
+                    error,
+                })?;
+            slots.push(Rc::new(ShareSlot {
+                url,
+                share_url,
+                engine,
+                running: RefCell::new(Vec::new()),
+            }));
+        }
+        Ok(Cache {
+            name: name.to_owned(),
+            shares: slots,
+            closed: Cell::new(false),
+        })
+    }
+
+    /// The database's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The shares, in the order given.
+    pub fn shares(&self) -> Result<&[Rc<ShareSlot>], CacheError> {
+        if self.closed.get() {
+            return Err(CacheError::Closed);
+        }
+        Ok(&self.shares)
+    }
+
+    fn share_list(&self) -> String {
+        self.shares
+            .iter()
+            .map(|s| s.url.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The share and share-relative path that `path` names: an item's full URL, or, in a
+    /// cache of one share, a path inside it (`docs/a.txt`; a leading `/` is allowed; the
+    /// empty path or `/` is the root).
+    pub fn locate(&self, path: &str) -> Result<(Rc<ShareSlot>, ItemPath), CacheError> {
+        let shares = self.shares()?;
+        let lower = path.trim_start().to_ascii_lowercase();
+        if lower.starts_with("http://") || lower.starts_with("https://") {
+            // The share with the longest URL that contains it (shares may nest).
+            let mut best: Option<(&Rc<ShareSlot>, ItemPath)> = None;
+            for slot in shares {
+                if let Ok(p) = slot.share_url.path_of(path)
+                    && best
+                        .as_ref()
+                        .is_none_or(|(b, _)| slot.url.len() > b.url.len())
+                {
+                    best = Some((slot, p));
+                }
+            }
+            return best
+                .map(|(s, p)| (Rc::clone(s), p))
+                .ok_or_else(|| CacheError::OutsideShares {
+                    path: path.to_owned(),
+                    shares: self.share_list(),
+                });
+        }
+        if shares.len() > 1 {
+            return Err(CacheError::Ambiguous {
+                path: path.to_owned(),
+                count: shares.len(),
+            });
+        }
+        let relative = path.trim_start_matches('/').trim_end_matches('/');
+        let item = ItemPath::new(relative).map_err(|e| CacheError::BadPath(e.to_string()))?;
+        Ok((Rc::clone(&shares[0]), item))
+    }
+
+    /// The share named by `url` (any URL inside it, or its own); with `None`, the only share.
+    pub fn share(&self, url: Option<&str>) -> Result<Rc<ShareSlot>, CacheError> {
+        let shares = self.shares()?;
+        match url {
+            None if shares.len() == 1 => Ok(Rc::clone(&shares[0])),
+            None => Err(CacheError::Ambiguous {
+                path: String::new(),
+                count: shares.len(),
+            }),
+            Some(u) => self
+                .locate(u)
+                .map(|(s, _)| s)
+                .map_err(|_| CacheError::UnknownShare {
+                    url: u.to_owned(),
+                    shares: self.share_list(),
+                }),
+        }
+    }
+
+    /// Closes the database connections; the cache cannot be used afterwards.
+    pub fn close(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        for s in &self.shares {
+            s.cancel_running();
+            s.engine.set_notify(None);
+            s.engine.local().close();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+//! The engine's [`Runtime`] in the browser: the wall clock, `setTimeout` sleeps (gloo-timers)
+//! and a seed from `Math.random` (it only spreads retries; nothing secret depends on it).
+
+use csc_core::Millis;
+use csc_core::store::Runtime;
+
+/// Clock, timers and seed of a browser page.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebRuntime;
+
+impl Runtime for WebRuntime {
+    fn now(&self) -> Millis {
+        Millis(js_sys::Date::now() as i64)
+    }
+
+    async fn sleep(&self, ms: u64) {
+        // setTimeout takes a 32-bit delay; longer sleeps are made of several.
+        let mut left = ms;
+        while left > 0 {
+            let step = left.min(u64::from(i32::MAX as u32));
+            gloo_timers::future::TimeoutFuture::new(step as u32).await;
+            left -= step;
+        }
+    }
+
+    fn random_seed(&self) -> u64 {
+        let high = (js_sys::Math::random() * f64::from(u32::MAX)) as u64;
+        let low = (js_sys::Math::random() * f64::from(u32::MAX)) as u64;
+        (high << 32) | low
+    }
+}

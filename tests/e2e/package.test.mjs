@@ -1,0 +1,401 @@
+// The npm package `offline-files` as an app uses it: the built package (PKG_DIR, built by
+// `cargo xtask test` with wasm-pack) imported by a plain ES-module page that csc-server serves
+// beside the share, driven in Debian's Chromium by Playwright. The test starts and stops the
+// server itself (CSC_SERVER) to take the share away and bring it back.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = new URL('../../', import.meta.url).pathname;
+const pkgDir = process.env.PKG_DIR ?? join(root, 'target/offline-files/pkg');
+const serverBin = process.env.CSC_SERVER ?? join(root, 'target/debug/csc-server');
+const token = `pkg-test-${process.pid}`;
+
+let work;
+let share;
+let app;
+let port;
+let origin;
+let dav;
+let server;
+let browser;
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startServer() {
+  server = spawn(
+    serverBin,
+    ['--root', share, '--app', app, '--addr', `127.0.0.1:${port}`, '--token', token, '--rescan-secs', '0'],
+    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } },
+  );
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const r = await fetch(`${origin}/index.html`);
+      if (r.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    if (server.exitCode !== null) throw new Error(`csc-server exited at start (${server.exitCode})`);
+    if (Date.now() > deadline) throw new Error('csc-server did not answer within 30 s');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
+  }
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+}
+
+/** A request to the share as another device would make it. */
+async function davRequest(method, path, body, headers = {}) {
+  const r = await fetch(dav + path, { method, body, headers: { authorization: `Bearer ${token}`, ...headers } });
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status}`);
+  return r;
+}
+
+/** The files of a folder of the share on disk: { relative path: content }. */
+function serverFiles(folder) {
+  const out = {};
+  const walk = (dir, prefix) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.name.startsWith('.')) continue;
+      const p = prefix ? `${prefix}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(join(dir, e.name), p);
+      else out[p] = readFileSync(join(dir, e.name), 'utf8');
+    }
+  };
+  walk(join(share, folder), '');
+  return out;
+}
+
+function seed(folder, files) {
+  for (const [p, content] of Object.entries(files)) {
+    const file = join(share, folder, p);
+    mkdirSync(join(file, '..'), { recursive: true });
+    writeFileSync(file, content);
+  }
+}
+
+before(async () => {
+  assert.ok(existsSync(join(pkgDir, 'index.js')), `no package at ${pkgDir}: run cargo xtask test (it builds it)`);
+  work = mkdtempSync(join(tmpdir(), 'csc-pkg-'));
+  share = join(work, 'share');
+  app = join(work, 'app');
+  mkdirSync(share);
+  mkdirSync(app);
+  cpSync(pkgDir, join(app, 'pkg'), { recursive: true });
+  writeFileSync(join(app, 'index.html'), '<!doctype html><meta charset="utf-8"><title>offline-files</title><p>package test page');
+  // Every test's files exist before the server starts, so it journals them at start.
+  seed('t1', { 'a.txt': 'alpha', 'b.txt': 'bravo', 'sub/c.txt': 'charlie', 'keep.txt': 'keep' });
+  seed('t2', { 'a.txt': 'original' });
+  seed('t3', { 'a.txt': 'original' });
+  seed('t4', Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${String(i).padStart(2, '0')}.txt`, `file ${i}`])));
+  seed('t5', { 'x.txt': 'x', 'sub/y.txt': 'y', 'sub/deeper/z.txt': 'z' });
+  seed('t6', { 'a.txt': 'original' });
+  port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  dav = `${origin}/dav/`;
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await stopServer();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** A page with the package loaded as `window.of` and a cache open as `window.cache`. */
+async function openPage(context, name) {
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(`${origin}/index.html`);
+  await page.evaluate(
+    async ({ name, dav, token }) => {
+      window.of = await import('/pkg/index.js');
+      window.cache = await window.of.OfflineFilesCache.open({
+        name,
+        shares: [{ url: dav, auth: { bearer: token } }],
+      });
+    },
+    { name, dav, token },
+  );
+  return page;
+}
+
+test('pinned files read offline, and offline edits, creations, renames and deletions reach the server at the next sync', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-t1');
+  const pinned = await page.evaluate(() => window.cache.pin('t1', { deep: true, fill: true }));
+  assert.equal(pinned.ok, true, JSON.stringify(pinned));
+  const item = await page.evaluate(() => window.cache.findItem('t1/a.txt'));
+  assert.equal(item.pinned, true);
+  assert.equal(item.sparse, false);
+
+  await stopServer();
+  const text = await page.evaluate(async () => new TextDecoder().decode(await window.cache.readFile('t1/a.txt')));
+  assert.equal(text, 'alpha');
+  const failed = await page.evaluate(() =>
+    window.cache.synchronize('t1').then(
+      () => null,
+      (e) => ({ code: e.code, name: e.name, isError: e instanceof window.of.OfflineFilesError }),
+    ),
+  );
+  assert.deepEqual(failed, { code: 'Network', name: 'OfflineFilesError', isError: true });
+  await page.evaluate(async () => {
+    await window.cache.writeFile('t1/a.txt', 'alpha, edited offline');
+    await window.cache.writeFile('t1/new.txt', new TextEncoder().encode('created offline'));
+    await window.cache.renameItem('t1/b.txt', 't1/b2.txt');
+    await window.cache.deleteFile('t1/sub/c.txt');
+  });
+  const dirty = await page.evaluate(() => window.cache.findItem('t1/a.txt'));
+  assert.equal(dirty.dirty, true);
+  assert.equal(dirty.changes.data, true);
+
+  await startServer();
+  await page.evaluate(() => window.cache.transitionOnline());
+  const synced = await page.evaluate(() => window.cache.synchronize('t1'));
+  assert.equal(synced.ok, true, JSON.stringify(synced));
+  assert.deepEqual(serverFiles('t1'), {
+    'a.txt': 'alpha, edited offline',
+    'b2.txt': 'bravo',
+    'keep.txt': 'keep',
+    'new.txt': 'created offline',
+  });
+  assert.ok(existsSync(join(share, 't1/sub')), 'the folder stays, emptied');
+  const again = await page.evaluate(() => window.cache.synchronize('t1'));
+  assert.deepEqual(again.items.filter((i) => i.operation !== null), [], 'a second sync has nothing to do');
+  await context.close();
+});
+
+test('an edit on both sides calls onConflict with the state number, and keepAllChanges keeps both files on both sides', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-t2');
+  await page.evaluate(() => window.cache.pin('t2', { deep: true, fill: true }));
+  await page.evaluate(() => window.cache.writeFile('t2/a.txt', 'edited here'));
+  await davRequest('PUT', 't2/a.txt', 'edited there');
+  const { seen, result } = await page.evaluate(async () => {
+    const seen = [];
+    const result = await window.cache.synchronize('t2', {
+      onConflict: async (c) => {
+        seen.push(c);
+        // A dialog takes a while: the sync waits.
+        await new Promise((r) => setTimeout(r, 200));
+        return { resolution: 'keepAllChanges', newName: 'a (mine).txt' };
+      },
+    });
+    return { seen, result };
+  });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  assert.equal(seen.length, 1);
+  assert.equal(seen[0].path, 't2/a.txt');
+  assert.equal(seen[0].state, 12);
+  assert.equal(seen[0].stateName, 'FileChangedOnClient_ChangedOnServer');
+  assert.equal(seen[0].local.size, 'edited here'.length);
+  assert.equal(seen[0].remote.size, 'edited there'.length);
+  assert.equal(seen[0].original.size, 'original'.length);
+  const files = serverFiles('t2');
+  assert.deepEqual(Object.values(files).sort(), ['edited here', 'edited there']);
+  assert.equal(Object.keys(files).length, 2);
+  const cached = await page.evaluate(async () => {
+    const out = {};
+    for (const i of await window.cache.enumItems('t2')) {
+      out[i.name] = new TextDecoder().decode(await window.cache.readFile(i.path));
+    }
+    return out;
+  });
+  assert.deepEqual(cached, files);
+  await context.close();
+});
+
+test('a conflict without a handler is stored, survives a reload, and resolveConflict settles it later', async () => {
+  const context = await browser.newContext();
+  let page = await openPage(context, 'db-t3');
+  await page.evaluate(() => window.cache.pin('t3', { deep: true, fill: true }));
+  await page.evaluate(() => window.cache.writeFile('t3/a.txt', 'mine'));
+  await davRequest('PUT', 't3/a.txt', 'theirs');
+  const result = await page.evaluate(() => window.cache.synchronize('t3'));
+  assert.equal(result.conflicts, 1);
+  await page.close();
+
+  page = await openPage(context, 'db-t3');
+  const conflicts = await page.evaluate(() => window.cache.conflicts());
+  assert.equal(conflicts.length, 1);
+  assert.equal(conflicts[0].path, 't3/a.txt');
+  assert.equal(conflicts[0].stateName, 'FileChangedOnClient_ChangedOnServer');
+  const text = await page.evaluate(async () => new TextDecoder().decode(await window.cache.readFile('t3/a.txt')));
+  assert.equal(text, 'mine', 'the local version is still there');
+  const resolved = await page.evaluate(() => window.cache.resolveConflict('t3/a.txt', 'keepLocal'));
+  assert.equal(resolved.ok, true, JSON.stringify(resolved));
+  assert.deepEqual(serverFiles('t3'), { 'a.txt': 'mine' });
+  assert.deepEqual(await page.evaluate(() => window.cache.conflicts()), []);
+  const missing = await page.evaluate(() =>
+    window.cache.resolveConflict('t3/a.txt', 'keepLocal').then(
+      () => null,
+      (e) => e.code,
+    ),
+  );
+  assert.equal(missing, 'NotFound');
+  await context.close();
+});
+
+test('aborting through the signal stops the sync after the current item; finished items stay synced', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-t4');
+  // Pinned without content: 40 sparse files for the sync to fill.
+  const pinned = await page.evaluate(() => window.cache.pin('t4', { deep: true }));
+  assert.equal(pinned.ok, true, JSON.stringify(pinned));
+  const sparse = async () =>
+    page.evaluate(async () => (await window.cache.enumItems('t4')).filter((i) => i.sparse).length);
+  assert.equal(await sparse(), 40);
+  const outcome = await page.evaluate(async () => {
+    const controller = new AbortController();
+    let results = 0;
+    try {
+      await window.cache.synchronize('t4', {
+        signal: controller.signal,
+        onProgress: {
+          itemResult: () => {
+            results += 1;
+            if (results === 5) controller.abort();
+          },
+        },
+      });
+      return { rejected: false, results };
+    } catch (e) {
+      const done = [];
+      for (const i of e.items) {
+        const item = await window.cache.findItem(i.path);
+        done.push({ path: i.path, ok: i.ok, kind: item?.kind, filled: item !== null && !item.sparse });
+      }
+      return { rejected: true, name: e.name, code: e.code, results, done };
+    }
+  });
+  assert.equal(outcome.rejected, true, JSON.stringify(outcome));
+  assert.equal(outcome.name, 'AbortError');
+  assert.equal(outcome.code, 'Cancelled');
+  assert.equal(outcome.results, 5, 'the sync stopped after the item during which it was aborted');
+  assert.equal(outcome.done.length, 5);
+  assert.ok(outcome.done.every((d) => d.ok && d.filled), JSON.stringify(outcome.done));
+  const files = outcome.done.filter((d) => d.kind === 'file').length;
+  assert.ok(files >= 4, `the files filled before the abort stay filled (${files})`);
+  assert.equal(await sparse(), 40 - files);
+  const rest = await page.evaluate(() => window.cache.synchronize('t4'));
+  assert.equal(rest.ok, true);
+  assert.equal(await sparse(), 0);
+  await context.close();
+});
+
+test('listeners get the event types they ask for, without the excluded ones, for the paths they name', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-t5');
+  await page.evaluate(() => window.cache.pin('t5', { deep: true, fill: true }));
+  for (const p of ['t5/x.txt', 't5/sub/y.txt', 't5/sub/deeper/z.txt']) await davRequest('PUT', p, `${p} changed`);
+  const got = await page.evaluate(async () => {
+    const sub = [];
+    const results = [];
+    const all = [];
+    let thrown = 0;
+    window.cache.addEventListener('syncFileResult', (e) => sub.push(e.path), { paths: 't5/sub', match: 'descendant' });
+    window.cache.addEventListener('syncFileResult', (e) => results.push(e.path));
+    window.cache.addEventListener('*', (e) => all.push(e), { exclude: ['syncFileResult'] });
+    // A listener that throws disturbs nothing.
+    window.cache.addEventListener('syncBegin', () => {
+      thrown += 1;
+      throw new Error('listener bug');
+    });
+    const result = await window.cache.synchronize('t5', { syncId: 'sync-t5' });
+    await new Promise((r) => setTimeout(r, 50));
+    return {
+      sub,
+      results,
+      all: all.map((e) => ({ type: e.type, syncId: e.syncId, id: e.id })),
+      ok: result.ok,
+      thrown,
+    };
+  });
+  assert.equal(got.ok, true);
+  assert.equal(got.thrown, 1);
+  assert.deepEqual([...got.results].sort(), ['t5/sub/deeper/z.txt', 't5/sub/y.txt', 't5/x.txt']);
+  assert.deepEqual([...got.sub].sort(), ['t5/sub/deeper/z.txt', 't5/sub/y.txt']);
+  assert.ok(got.all.every((e) => e.type !== 'syncFileResult'), 'excluded type delivered');
+  const begin = got.all.find((e) => e.type === 'syncBegin');
+  const end = got.all.find((e) => e.type === 'syncEnd');
+  assert.deepEqual(begin, { type: 'syncBegin', syncId: 'sync-t5', id: 5 });
+  assert.deepEqual(end, { type: 'syncEnd', syncId: 'sync-t5', id: 10 });
+  await context.close();
+});
+
+test('arguments of the wrong type are TypeErrors that name the argument, wrong values InvalidArgument errors', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-t6');
+  const errors = await page.evaluate(async () => {
+    const c = window.cache;
+    const of = window.of;
+    const grab = async (f) => {
+      try {
+        await f();
+        return null;
+      } catch (e) {
+        return { type: e.constructor.name, code: e.code ?? null, message: e.message };
+      }
+    };
+    return {
+      paths: await grab(() => c.synchronize(42)),
+      flagsType: await grab(() => c.synchronize('t6', { flags: 'x' })),
+      unknownOption: await grab(() => c.synchronize('t6', { syncin: true })),
+      handler: await grab(() => c.synchronize('t6', { onConflict: 'keepLocal' })),
+      signal: await grab(() => c.synchronize('t6', { signal: {} })),
+      deep: await grab(() => c.pin('t6', { deep: 'yes' })),
+      data: await grab(() => c.writeFile('t6/a.txt', 42)),
+      open: await grab(() => of.OfflineFilesCache.open({ shares: 'x' })),
+      shareKey: await grab(() => of.OfflineFilesCache.open({ shares: [{ url: 'http://127.0.0.1:9/dav/', caseinsensitive: true }] })),
+      flagsValue: await grab(() => c.synchronize('t6', { flags: 0x40000 })),
+      path: await grab(() => c.readFile('t6/../a.txt')),
+      shareUrl: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad', shares: [{ url: 'ftp://x/' }] })),
+      eventType: await grab(() => c.addEventListener('nope', () => {})),
+      missing: await grab(() => c.readFile('t6/none.txt')),
+    };
+  });
+  const typeError = (e, mention) => {
+    assert.equal(e?.type, 'TypeError', JSON.stringify(e));
+    assert.ok(e.message.includes(mention), `${e.message} names ${mention}`);
+  };
+  typeError(errors.paths, 'paths');
+  typeError(errors.flagsType, 'options.flags');
+  typeError(errors.unknownOption, 'syncin');
+  typeError(errors.shareKey, 'caseinsensitive');
+  typeError(errors.handler, 'options.onConflict');
+  typeError(errors.signal, 'options.signal');
+  typeError(errors.deep, 'options.deep');
+  typeError(errors.data, 'data');
+  typeError(errors.open, 'options.shares');
+  for (const e of [errors.flagsValue, errors.path, errors.shareUrl, errors.eventType]) {
+    assert.equal(e?.type, 'OfflineFilesError', JSON.stringify(e));
+    assert.equal(e.code, 'InvalidArgument', JSON.stringify(e));
+  }
+  assert.equal(errors.missing?.code, 'NotFound', JSON.stringify(errors.missing));
+  await context.close();
+});

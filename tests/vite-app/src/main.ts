@@ -1,0 +1,46 @@
+// An app written against the package's types: it must type-check (tsc) and build (Vite), and
+// the built page must load the wasm and use the cache offline.
+import {
+  OfflineFilesCache,
+  OfflineFilesError,
+  SyncControl,
+  SyncState,
+  type Item,
+  type OfflineFilesEvent,
+  type SyncOptions,
+} from 'offline-files';
+
+const status = document.getElementById('status')!;
+
+async function main(): Promise<string> {
+  const cache = await OfflineFilesCache.open({
+    name: 'vite-app',
+    // Nothing listens there: everything below works offline.
+    shares: [{ url: 'http://127.0.0.1:9/dav/', auth: { bearer: 'token' } }],
+  });
+  const events: OfflineFilesEvent[] = [];
+  cache.addEventListener('*', (e) => events.push(e));
+  await cache.createDirectory('notes');
+  await cache.writeFile('notes/today.txt', 'written offline');
+  const text = new TextDecoder().decode(await cache.readFile('notes/today.txt'));
+  const item: Item | null = await cache.findItem('notes/today.txt');
+  const options: SyncOptions = { flags: SyncControl.SYNCIN | SyncControl.SYNCOUT };
+  let code = '';
+  try {
+    await cache.synchronize('notes', options);
+  } catch (e) {
+    if (e instanceof OfflineFilesError) code = e.code;
+  }
+  cache.close();
+  const stable: number = SyncState.Stable;
+  return `${text}|${item?.dirty}|${code}|${stable}`;
+}
+
+main().then(
+  (result) => {
+    status.textContent = result;
+  },
+  (e) => {
+    status.textContent = `failed: ${e}`;
+  },
+);
