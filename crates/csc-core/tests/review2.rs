@@ -369,7 +369,7 @@ mod aimed {
     use wasm_bindgen_test::wasm_bindgen_test as test;
 
     use super::*;
-    use csc_testkit::arb::{Scenario, pool, scenario};
+    use csc_testkit::arb::{Edit, Scenario, pool, scenario};
     use proptest::prelude::*;
     use proptest::test_runner::FileFailurePersistence;
 
@@ -535,53 +535,160 @@ mod aimed {
         )
     }
 
+    /// Keep-both and log answers for every conflict: the plan keeps its API invariants, every
+    /// step finds its preconditions, both versions of every kept-both item end up on both
+    /// sides, no version only one side had is lost, and the same request right after has
+    /// nothing left to do.
+    fn keep_both_case(s: &Scenario, x: &Extra) -> Result<(), TestCaseError> {
+        let mut w = world(s, x);
+        let req = answered(&w, s, x);
+        let plan = w.plan(&req).expect("deletions are allowed");
+        let before = w.clone();
+        check_invariants(&w, &plan);
+        let mut heads = w.heads();
+        if plan.merge {
+            heads.extend(
+                w.cache
+                    .values()
+                    .filter(|e| e.local.presence == Presence::Full && !e.kind().is_dir())
+                    .filter_map(|e| e.local_view().hash),
+            );
+        }
+        w.apply(&plan);
+        let after = w.all_contents();
+        for h in &heads {
+            prop_assert!(
+                after.contains(h),
+                "lost {:?}\n{}",
+                w.label(Some(*h)),
+                show(s, x, &before, &plan)
+            );
+        }
+        let (lc, rc) = (w.local_contents(), w.remote_contents());
+        let (lset, rset): (BTreeSet<_>, BTreeSet<_>) = (
+            lc.values().flatten().collect(),
+            rc.values().flatten().collect(),
+        );
+        for item in plan
+            .items
+            .iter()
+            .filter(|i| i.outcome == Outcome::Resolved(ConflictResolve::KeepAllChanges))
+        {
+            let c = before.cache.get(&item.path).expect("a conflict is cached");
+            let mine = (!c.kind().is_dir()).then(|| c.local_view().hash).flatten();
+            let theirs = before
+                .remote
+                .get(&item.path)
+                .filter(|m| !m.kind.is_dir())
+                .and_then(|m| m.hash);
+            for h in mine.iter().chain(theirs.iter()) {
+                prop_assert!(
+                    lset.contains(h) && rset.contains(h),
+                    "{:?} of {} is not on both sides\n{}",
+                    w.label(Some(*h)),
+                    item.path,
+                    show(s, x, &before, &plan)
+                );
+            }
+        }
+        // A forced merge is asked for once; the sync after it is an ordinary one.
+        let mut next = req.clone();
+        next.force_merge = false;
+        let again = w.plan(&next).expect("deletions are allowed");
+        check_invariants(&w, &again);
+        prop_assert!(
+            again.is_noop(),
+            "not converged:\n{}\nfirst:\n{}",
+            show(s, x, &w, &again),
+            describe(&plan)
+        );
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(config())]
 
-        /// Keep-both and log answers for every conflict: the plan keeps its API invariants, every
-        /// step finds its preconditions, both versions of every kept-both item end up on both
-        /// sides, no version only one side had is lost, and the same request right after has
-        /// nothing left to do.
+        /// [`keep_both_case`] on random shares.
         #[test]
         fn keep_both_answers_keep_every_version_everywhere_and_converge((s, x) in case()) {
-            let mut w = world(&s, &x);
-            let req = answered(&w, &s, &x);
-            let plan = w.plan(&req).expect("deletions are allowed");
-            let before = w.clone();
-            check_invariants(&w, &plan);
-            let mut heads = w.heads();
-            if plan.merge {
-                heads.extend(
-                    w.cache
-                        .values()
-                        .filter(|e| e.local.presence == Presence::Full && !e.kind().is_dir())
-                        .filter_map(|e| e.local_view().hash),
-                );
-            }
-            w.apply(&plan);
-            let after = w.all_contents();
-            for h in &heads {
-                prop_assert!(after.contains(h), "lost {:?}\n{}", w.label(Some(*h)), show(&s, &x, &before, &plan));
-            }
-            let (lc, rc) = (w.local_contents(), w.remote_contents());
-            let (lset, rset): (BTreeSet<_>, BTreeSet<_>) =
-                (lc.values().flatten().collect(), rc.values().flatten().collect());
-            for item in plan.items.iter().filter(|i| i.outcome == Outcome::Resolved(ConflictResolve::KeepAllChanges)) {
-                let c = before.cache.get(&item.path).expect("a conflict is cached");
-                let mine = (!c.kind().is_dir()).then(|| c.local_view().hash).flatten();
-                let theirs = before.remote.get(&item.path).filter(|m| !m.kind.is_dir()).and_then(|m| m.hash);
-                for h in mine.iter().chain(theirs.iter()) {
-                    prop_assert!(lset.contains(h) && rset.contains(h),
-                        "{:?} of {} is not on both sides\n{}", w.label(Some(*h)), item.path, show(&s, &x, &before, &plan));
-                }
-            }
-            // A forced merge is asked for once; the sync after it is an ordinary one.
-            let mut next = req.clone();
-            next.force_merge = false;
-            let again = w.plan(&next).expect("deletions are allowed");
-            check_invariants(&w, &again);
-            prop_assert!(again.is_noop(), "not converged:\n{}\nfirst:\n{}", show(&s, &x, &w, &again), describe(&plan));
+            keep_both_case(&s, &x)?;
         }
+    }
+
+    // Regressions found by the property above. Path indices refer to `csc_testkit::arb::pool`.
+
+    fn merge_with_ghost(ghosts: Vec<usize>) -> Extra {
+        Extra {
+            pin_new: false,
+            links: vec![],
+            ghosts,
+            unpinned: vec![],
+            scopes: vec![],
+            answers: vec![0],
+            force_merge: true,
+            sparse_dirs: false,
+        }
+    }
+
+    #[test]
+    fn a_merge_fills_a_pinned_folder_name_replaced_by_a_server_file_when_no_name_is_below_it() {
+        let s = Scenario {
+            case: CaseRule::Sensitive,
+            base: vec![
+                (38, true, 3),
+                (1, false, 0),
+                (33, true, 0),
+                (20, true, 4),
+                (7, true, 4),
+                (6, false, 0),
+                (37, false, 0),
+                (15, false, 5),
+            ],
+            local: vec![
+                Edit::Mkdir(9),
+                Edit::Write(12, 5),
+                Edit::Delete(35),
+                Edit::Delete(22),
+                Edit::Delete(13),
+                Edit::Mkdir(32),
+                Edit::Write(19, 5),
+            ],
+            remote: vec![
+                Edit::Delete(11),
+                Edit::Write(38, 5),
+                Edit::Write(7, 3),
+                Edit::Touch(0),
+                Edit::Delete(18),
+                Edit::Write(18, 1),
+            ],
+            epoch_changed: false,
+            unlisted: vec![],
+        };
+        keep_both_case(&s, &merge_with_ghost(vec![11])).unwrap();
+    }
+
+    #[test]
+    fn a_merge_fills_a_ghost_folder_whose_server_copy_became_a_file_beside_an_unlisted_folder() {
+        let s = Scenario {
+            case: CaseRule::Sensitive,
+            base: vec![(7, true, 5), (31, true, 5)],
+            local: vec![
+                Edit::Mkdir(28),
+                Edit::Delete(18),
+                Edit::Touch(14),
+                Edit::Mkdir(31),
+            ],
+            remote: vec![
+                Edit::Touch(8),
+                Edit::Write(37, 5),
+                Edit::Delete(31),
+                Edit::Delete(2),
+                Edit::Write(31, 3),
+            ],
+            epoch_changed: false,
+            unlisted: vec![29],
+        };
+        keep_both_case(&s, &merge_with_ghost(vec![9])).unwrap();
     }
 }
 
