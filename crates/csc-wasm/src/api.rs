@@ -635,7 +635,23 @@ struct Sink<'a> {
     retrying: Option<ItemPath>,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    fn new(
+        share: &'a str,
+        callbacks: &'a Callbacks,
+        signal: Option<&'a web_sys::AbortSignal>,
+        items: &'a mut Vec<JsValue>,
+    ) -> Self {
+        Sink {
+            share,
+            callbacks,
+            signal,
+            operations: HashMap::new(),
+            items,
+            retrying: None,
+        }
+    }
+
     fn aborted(&self) -> bool {
         self.signal.is_some_and(web_sys::AbortSignal::aborted)
     }
@@ -729,13 +745,7 @@ impl ConflictHandler for JsHandler<'_> {
             .set("share", self.share)
             .set("path", c.path.as_str())
             .set("state", u32::from(c.state))
-            .set(
-                "stateName",
-                c.state
-                    .name()
-                    .trim_start_matches("OFFLINEFILES_SYNC_STATE_")
-                    .trim_start_matches("CSC_SYNC_STATE_"),
-            )
+            .set("stateName", convert::short(c.state.name()))
             .set("changeDetails", c.changes.bits())
             .set("local", convert::copy_info(c.local.as_ref()))
             .set("remote", convert::copy_info(c.remote.as_ref()))
@@ -898,12 +908,11 @@ impl std::fmt::Debug for OfflineFilesCache {
 }
 
 fn new_sync_id() -> String {
-    let r = || (js_sys::Math::random() * f64::from(u32::MAX)) as u32;
+    use csc_core::store::Runtime;
     format!(
-        "{:08x}-{:08x}-{:08x}",
-        js_sys::Date::now() as u64 as u32,
-        r(),
-        r()
+        "{:x}-{:016x}",
+        js_sys::Date::now() as u64,
+        crate::WebRuntime.random_seed()
     )
 }
 
@@ -1159,14 +1168,7 @@ impl OfflineFilesCache {
             let mut items = Vec::new();
             let mut overall = HResult::S_OK;
             for (slot, paths) in groups {
-                let mut sink = Sink {
-                    share: &slot.url,
-                    callbacks: &callbacks,
-                    signal: signal.as_ref(),
-                    operations: HashMap::new(),
-                    items: &mut items,
-                    retrying: None,
-                };
+                let mut sink = Sink::new(&slot.url, &callbacks, signal.as_ref(), &mut items);
                 match slot
                     .engine
                     .delete_items(&paths, DeleteOptions { flags }, &mut sink)
@@ -1678,13 +1680,7 @@ fn share_arg(cache: &Cache, what: &str, value: &JsValue) -> Result<Rc<ShareSlot>
 fn connect_state(slot: &ShareSlot) -> JsValue {
     let (state, reason) = match slot.engine.share().state.connectivity {
         Connectivity::Online => ("ONLINE", "NOT_APPLICABLE"),
-        Connectivity::Offline(cause) => (
-            "OFFLINE",
-            cause
-                .reason()
-                .name()
-                .trim_start_matches("OFFLINEFILES_OFFLINE_REASON_"),
-        ),
+        Connectivity::Offline(cause) => ("OFFLINE", convert::short(cause.reason().name())),
     };
     Obj::new()
         .set("share", slot.url.as_str())
@@ -1745,14 +1741,7 @@ async fn run_synchronize(
         opts.sync_id = SyncId(sync_id.into());
         opts.allow_deletes = allow_deletes;
         let _running = slot.running(opts.cancel.clone());
-        let mut sink = Sink {
-            share: &slot.url,
-            callbacks,
-            signal,
-            operations: HashMap::new(),
-            items: &mut items,
-            retrying: None,
-        };
+        let mut sink = Sink::new(&slot.url, callbacks, signal, &mut items);
         let result = match handler.as_mut() {
             Some(Handler::Js(f)) => {
                 let mut h = JsHandler {
@@ -1812,14 +1801,7 @@ async fn run_pins(
     );
     let mut overall = HResult::S_OK;
     for (slot, paths) in groups {
-        let mut sink = Sink {
-            share: &slot.url,
-            callbacks,
-            signal,
-            operations: HashMap::new(),
-            items: &mut items,
-            retrying: None,
-        };
+        let mut sink = Sink::new(&slot.url, callbacks, signal, &mut items);
         let result = if pin {
             slot.engine.pin(&paths, opts, &mut sink).await
         } else {

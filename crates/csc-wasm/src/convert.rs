@@ -139,7 +139,7 @@ fn kind(k: ItemKind) -> &'static str {
 }
 
 /// The JavaScript name of a Windows enum value: its Windows name without the type's prefix.
-fn short(name: &'static str) -> &'static str {
+pub(crate) fn short(name: &'static str) -> &'static str {
     let known = [
         "OFFLINEFILES_SYNC_STATE_",
         "CSC_SYNC_STATE_",

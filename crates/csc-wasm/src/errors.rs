@@ -80,7 +80,9 @@ fn remote_code(e: &RemoteError) -> &'static str {
     }
 }
 
-/// The stable code of an engine error.
+/// The stable code of an engine error at the package's edge: the documented set of the npm
+/// package (`Network`, `Auth`, `MassDeleteBlocked`, `InvalidArgument`…), finer than
+/// `EngineError::code`, which names the engine's own variants.
 pub(crate) fn engine_code(e: &EngineError) -> &'static str {
     match e {
         EngineError::Busy => "Busy",

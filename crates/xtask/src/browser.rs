@@ -40,14 +40,20 @@ pub(crate) fn target_dir(root: &Path) -> PathBuf {
         .unwrap_or_else(|| root.join("target"))
 }
 
-/// Runs csc-webdav's browser tests against a csc-server started for them.
-pub(crate) fn webdav_in_browser(root: &Path) -> Result<()> {
+/// Builds csc-server (debug) and returns its path.
+pub(crate) fn build_server(root: &Path) -> Result<PathBuf> {
     process::run(process::cargo().current_dir(root).args([
         "build",
         "--quiet",
         "-p",
         "csc-server",
     ]))?;
+    Ok(target_dir(root).join("debug/csc-server"))
+}
+
+/// Runs csc-webdav's browser tests against a csc-server started for them.
+pub(crate) fn webdav_in_browser(root: &Path) -> Result<()> {
+    let server = build_server(root)?;
     let dav_port = free_port()?;
     let page_port = free_port()?;
     let share = std::env::temp_dir().join(format!("csc-browser-share-{}", std::process::id()));
@@ -60,7 +66,6 @@ pub(crate) fn webdav_in_browser(root: &Path) -> Result<()> {
             .map(|d| d.as_nanos())
             .unwrap_or(0)
     );
-    let server = target_dir(root).join("debug/csc-server");
     let child = Command::new(&server)
         .arg("--root")
         .arg(&share)

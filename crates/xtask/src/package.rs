@@ -13,7 +13,7 @@ use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 
-use crate::browser::target_dir;
+use crate::browser::{build_server, target_dir};
 use crate::process;
 
 /// The package's size goal, wasm + JS, gzip-compressed (issue 6).
@@ -160,18 +160,13 @@ pub(crate) fn build(root: &Path) -> Result<Package> {
 /// a fresh Vite app.
 pub(crate) fn test(root: &Path) -> Result<()> {
     let package = build(root)?;
-    process::run(process::cargo().current_dir(root).args([
-        "build",
-        "--quiet",
-        "-p",
-        "csc-server",
-    ]))?;
+    let server = build_server(root)?;
     process::run(
         Command::new("node")
             .current_dir(root.join("tests"))
             .env("PKG_DIR", &package.dir)
             .env("PKG_TARBALL", &package.tarball)
-            .env("CSC_SERVER", target_dir(root).join("debug/csc-server"))
+            .env("CSC_SERVER", server)
             .args(["--test", "e2e/package.test.mjs", "e2e/vite.test.mjs"]),
     )?;
     println!(

@@ -372,12 +372,12 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
     /// Publishes events that change nothing in the cache (sync begin and end, per-file
     /// results); they reach the event log with the next batch.
     pub(crate) fn publish(&self, events: Vec<Event>) {
-        let at = self.rt.now();
-        let mut bus = self.bus.borrow_mut();
-        let mut log = self.pending_log.borrow_mut();
         if events.is_empty() {
             return;
         }
+        let at = self.rt.now();
+        let mut bus = self.bus.borrow_mut();
+        let mut log = self.pending_log.borrow_mut();
         for e in events {
             bus.publish(&e);
             log.push(LoggedEvent { at, event: e });
