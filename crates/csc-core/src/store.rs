@@ -159,6 +159,17 @@ pub enum Write {
     },
     /// Delete a blob and its chunks.
     DropBlob(BlobId),
+    /// Write chunk `index` of a blob made by [`LocalStore::create_blobs`] that a `PutItem` of
+    /// the same batch gives to its item: small files are stored with their item in one
+    /// batch, so a group of them costs one transaction, not three each.
+    PutChunk {
+        /// The blob.
+        blob: BlobId,
+        /// The chunk's index.
+        index: u32,
+        /// Its bytes.
+        bytes: Vec<u8>,
+    },
     /// Add or refresh a conflict record.
     PutConflict(ConflictRecord),
     /// Remove a conflict record.
@@ -252,6 +263,14 @@ pub trait LocalStore {
     async fn item(&self, path: &ItemPath) -> Result<Option<StoredItem>, LocalError>;
     /// Allocates a new, empty blob.
     async fn create_blob(&self) -> Result<BlobId, LocalError>;
+    /// Allocates `count` new, empty blobs (one transaction where the store can).
+    async fn create_blobs(&self, count: usize) -> Result<Vec<BlobId>, LocalError> {
+        let mut ids = Vec::with_capacity(count);
+        for _ in 0..count {
+            ids.push(self.create_blob().await?);
+        }
+        Ok(ids)
+    }
     /// Writes chunk `index` of a blob that no item refers to yet.
     async fn put_chunk(&self, blob: BlobId, index: u32, bytes: &[u8]) -> Result<(), LocalError>;
     /// Reads chunk `index` of a blob; `None` past its end.

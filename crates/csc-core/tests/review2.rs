@@ -690,6 +690,56 @@ mod aimed {
         };
         keep_both_case(&s, &merge_with_ghost(vec![9])).unwrap();
     }
+
+    #[test]
+    fn a_merge_fills_a_ghost_folder_turned_file_when_it_deletes_every_name_below_it() {
+        let s = Scenario {
+            case: CaseRule::Sensitive,
+            base: vec![(18, false, 1)],
+            local: vec![],
+            remote: vec![
+                Edit::Touch(30),
+                Edit::Write(31, 5),
+                Edit::Write(21, 2),
+                Edit::Delete(2),
+                Edit::Delete(5),
+                Edit::Mkdir(17),
+                Edit::Write(5, 0),
+            ],
+            epoch_changed: false,
+            unlisted: vec![],
+        };
+        keep_both_case(&s, &merge_with_ghost(vec![0])).unwrap();
+    }
+
+    #[test]
+    fn a_merge_that_adopts_a_pinned_link_pins_its_target_in_the_same_sync() {
+        let s = Scenario {
+            case: CaseRule::Sensitive,
+            base: vec![(21, false, 2)],
+            local: vec![
+                Edit::Write(32, 3),
+                Edit::Touch(17),
+                Edit::Delete(12),
+                Edit::Write(12, 0),
+                Edit::Delete(21),
+            ],
+            remote: vec![Edit::Delete(26), Edit::Write(0, 3), Edit::Delete(30)],
+            epoch_changed: false,
+            unlisted: vec![],
+        };
+        let x = Extra {
+            pin_new: true,
+            links: vec![21],
+            ghosts: vec![],
+            unpinned: vec![21],
+            scopes: vec![],
+            answers: vec![0],
+            force_merge: true,
+            sparse_dirs: false,
+        };
+        keep_both_case(&s, &x).unwrap();
+    }
 }
 
 // ----- PINLINKTARGETS: files only, and nothing below a failed listing -------------------------------

@@ -64,6 +64,19 @@ export function putChunksWasm(content, id, bytes, chunkSize) {
   return index;
 }
 
+// Puts `value` at `key`, or with `value` undefined deletes `key`: a request whose failure
+// aborts the transaction, so no listener (the transaction's end says why).
+export function putValue(store, key, value) {
+  if (value === undefined) store.delete(key);
+  else store.put(value, key);
+}
+
+// Stores a chunk from wasm memory at `[id, index]` (copied: the view is valid during this
+// call only).
+export function putChunk(content, id, index, bytes) {
+  content.put(bytes.slice(), [id, index]);
+}
+
 // Reads every record of `share` from `store` (keys `[share, …]`) and resolves to their
 // encodings concatenated, with where each ends: `[Uint8Array, Uint32Array]`, one copy into
 // wasm memory for a whole listing instead of one per record. `field` names the encoding in a

@@ -48,6 +48,14 @@ extern "C" {
     #[wasm_bindgen(js_name = putChunksWasm)]
     pub(crate) fn put_chunks_wasm(content: &JsValue, id: f64, bytes: &[u8], chunk: u32) -> u32;
 
+    /// Puts `value` at `key` (deletes `key` when `value` is undefined), unawaited.
+    #[wasm_bindgen(js_name = putValue)]
+    pub(crate) fn put_value(store: &JsValue, key: &JsValue, value: &JsValue);
+
+    /// Stores a chunk from wasm memory at `[id, index]`, unawaited.
+    #[wasm_bindgen(js_name = putChunk)]
+    pub(crate) fn put_chunk(content: &JsValue, id: f64, index: u32, bytes: &[u8]);
+
     /// Every record of a share, encodings concatenated with the end of each:
     /// resolves to `[Uint8Array, Uint32Array]`.
     #[wasm_bindgen(js_name = getAllEncoded)]

@@ -48,6 +48,8 @@ pub const ALL: [&str; 9] = [
 
 /// How many events a share's log keeps (the newest).
 pub const LOG_CAPACITY: u32 = 1000;
+/// The log is trimmed back to its capacity once every this many events.
+pub const TRIM_EVERY: u64 = 64;
 
 /// The indexes of `items` created by version 1: name and key path.
 pub const ITEM_INDEXES: [(&str, [&str; 2]); 4] = [

@@ -450,6 +450,8 @@ struct Prelude {
     counters: Counters,
     conflicted: HashSet<String>,
     folders: HashMap<ItemPath, Option<bool>>,
+    /// The revisions, before the batch, of the items it puts on condition of a revision.
+    revs: HashMap<ItemPath, Option<Rev>>,
 }
 
 /// The bytes of the blob `id`'s chunks, read one chunk at a time.
@@ -574,6 +576,22 @@ fn batch_paths(batch: &Batch) -> (Vec<&ItemPath>, Vec<&ItemPath>) {
         }
     }
     (puts, removed)
+}
+
+/// The items a batch puts on the condition that they are at a given revision.
+fn expected_revs(batch: &Batch) -> Vec<&ItemPath> {
+    batch
+        .writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::PutItem {
+                entry,
+                expect: Expect::Rev(_),
+                ..
+            } => Some(&entry.path),
+            _ => None,
+        })
+        .collect()
 }
 
 impl IdbLocal {
@@ -755,7 +773,7 @@ impl IdbLocal {
         let failures = Array::new();
         let result = async {
             let puts: Vec<&ItemPath> = entries.iter().map(|e| &e.path).collect();
-            let mut prelude = self.prelude(&tx, &puts, &[]).await?;
+            let mut prelude = self.prelude(&tx, &puts, &[], &[]).await?;
             let ids = self.stage_in(&tx, &contents, chunk_size, false, &mut prelude.counters)?;
             let mut batch = Batch::new();
             for (entry, id) in entries.into_iter().zip(ids) {
@@ -980,10 +998,14 @@ impl IdbLocal {
         };
         let content = store_of(tx, schema::CONTENT)?;
         let blobs = store_of(tx, schema::BLOBS)?;
+        let content_js: JsValue = content.clone().into();
+        let blobs_js: JsValue = blobs.clone().into();
         let conflicts = store_of(tx, schema::CONFLICTS)?;
         let listing = store_of(tx, schema::LISTING)?;
+        let listing_js: JsValue = listing.clone().into();
         let shares = store_of(tx, schema::SHARES)?;
         let events = store_of(tx, schema::EVENTS)?;
+        let events_js: JsValue = events.clone().into();
         let settings = store_of(tx, schema::SETTINGS)?;
         let mut next_rev = counters.next_rev;
         let mut next_event = counters.next_event;
@@ -1007,9 +1029,13 @@ impl IdbLocal {
                     expect,
                 } => {
                     if let Expect::Rev(r) = expect {
-                        let current = get(&items, self.path_key(&entry.path))
-                            .await?
-                            .map(|v| rev_of(&v));
+                        // Read in the prelude, unless this batch wrote the item already.
+                        let current = match prelude.revs.get(&entry.path) {
+                            Some(rev) if !known.contains_key(&entry.path) => *rev,
+                            _ => get(&items, self.path_key(&entry.path))
+                                .await?
+                                .map(|v| rev_of(&v)),
+                        };
                         if current != Some(r) {
                             return Err(CommitError::Conflict(format!(
                                 "{} was expected at revision {r} but is at {current:?}",
@@ -1083,6 +1109,22 @@ impl IdbLocal {
                     delete(&blobs, Query::from(blob_key)).await?;
                     delete(&content, all_under(&id)?).await?;
                 }
+                Write::PutChunk { blob, index, bytes } => {
+                    let added = bytes.len() as u64;
+                    if self.quota.get().is_some_and(|q| content_bytes + added > q) {
+                        return Err(CommitError::Store(LocalError::QuotaExceeded));
+                    }
+                    content_bytes += added;
+                    let id = blob.0 as f64;
+                    bulk::put_chunk(&content_js, id, index, &bytes);
+                    // Committed with its item: unregistered, its chunks say its size (as
+                    // `commit_files` leaves a blob).
+                    bulk::put_value(
+                        &blobs_js,
+                        &key2(&self.share_key(), &JsValue::from_f64(id)),
+                        &JsValue::UNDEFINED,
+                    );
+                }
                 Write::PutConflict(r) => {
                     let key = self.path_key(&r.path);
                     put(&conflicts, &key, &encode(&r)).await?;
@@ -1105,7 +1147,7 @@ impl IdbLocal {
                     }
                 }
                 Write::ListingPut(e) => {
-                    put(&listing, &self.path_key(&e.path), &encode(&e)).await?;
+                    bulk::put_value(&listing_js, &self.path_key(&e.path), &encode(&e));
                 }
                 Write::ListingRemove(p) => {
                     delete(&listing, Query::from(self.path_key(&p))).await?;
@@ -1114,7 +1156,7 @@ impl IdbLocal {
                 Write::LogEvent(e) => {
                     next_event += 1;
                     let key = key2(&self.share_key(), &JsValue::from_f64(next_event as f64));
-                    put(&events, &key, &encode(&e)).await?;
+                    bulk::put_value(&events_js, &key, &encode(&e));
                     logged = true;
                 }
                 Write::PutSetting { name, value } => {
@@ -1178,7 +1220,10 @@ impl IdbLocal {
                 )));
             }
         }
-        if logged {
+        // Trimming counts the log, which costs a scan of it: done when the event numbers
+        // cross a multiple of TRIM_EVERY, so the log holds at most that many more than its
+        // capacity between trims (and `event_log` reads the newest `LOG_CAPACITY` only).
+        if logged && next_event / schema::TRIM_EVERY != counters.next_event / schema::TRIM_EVERY {
             self.trim_log(&events).await?;
         }
         counters.next_rev = next_rev;
@@ -1195,6 +1240,7 @@ impl IdbLocal {
         tx: &Transaction,
         puts: &[&ItemPath],
         removed: &[&ItemPath],
+        expect_rev: &[&ItemPath],
     ) -> Result<Prelude, LocalError> {
         let counters = Counters::issue_read(&store_of(tx, schema::META)?)?;
         let conflict_keys = if self.version >= 2 {
@@ -1225,7 +1271,24 @@ impl IdbLocal {
                     .into_future(),
             );
         }
+        let mut rev_reads = Vec::with_capacity(expect_rev.len());
+        for path in expect_rev {
+            rev_reads.push(
+                items
+                    .get(Query::from(self.path_key(path)))
+                    .map_err(|e| failed("a read", e))?
+                    .into_future(),
+            );
+        }
         let counters = counters.await?;
+        let mut revs = HashMap::with_capacity(expect_rev.len());
+        for (path, read) in expect_rev.iter().zip(rev_reads) {
+            let rev = read
+                .await
+                .map_err(|e| failed("a read", e))?
+                .map(|v| rev_of(&v));
+            revs.insert((*path).clone(), rev);
+        }
         let conflicted = match conflict_keys {
             Some(keys) => keys
                 .await
@@ -1247,6 +1310,7 @@ impl IdbLocal {
             counters,
             conflicted,
             folders,
+            revs,
         })
     }
 
@@ -1442,6 +1506,26 @@ impl LocalStore for IdbLocal {
         Ok(BlobId(id))
     }
 
+    async fn create_blobs(&self, count: usize) -> Result<Vec<BlobId>, LocalError> {
+        let tx = self.tx(&[schema::BLOBS, schema::META], TransactionMode::ReadWrite)?;
+        let meta = store_of(&tx, schema::META)?;
+        let first = counter(&meta, "next_blob").await? + 1;
+        let ids: Vec<BlobId> = (first..first + count as u64).map(BlobId).collect();
+        let blobs: JsValue = store_of(&tx, schema::BLOBS)?.into();
+        for id in &ids {
+            let key = key2(&self.share_key(), &JsValue::from_f64(id.0 as f64));
+            bulk::put_value(&blobs, &key, &JsValue::from_f64(1.0));
+        }
+        put(
+            &meta,
+            &JsValue::from_str("next_blob"),
+            &JsValue::from_f64((first + count as u64 - 1) as f64),
+        )
+        .await?;
+        Self::finish(tx).await?;
+        Ok(ids)
+    }
+
     async fn put_chunk(&self, blob: BlobId, index: u32, bytes: &[u8]) -> Result<(), LocalError> {
         let tx = self.tx(
             &[schema::BLOBS, schema::CONTENT, schema::META],
@@ -1514,7 +1598,8 @@ impl LocalStore for IdbLocal {
         let failures = Array::new();
         let applied = async {
             let (puts, removed) = batch_paths(&batch);
-            let mut prelude = self.prelude(&tx, &puts, &removed).await?;
+            let expect_rev = expected_revs(&batch);
+            let mut prelude = self.prelude(&tx, &puts, &removed, &expect_rev).await?;
             let out = self.apply(&tx, batch, &failures, &mut prelude).await?;
             prelude
                 .counters
@@ -1546,7 +1631,11 @@ impl LocalStore for IdbLocal {
 
     async fn event_log(&self) -> Result<Vec<LoggedEvent>, LocalError> {
         let tx = self.tx(&[schema::EVENTS], TransactionMode::ReadOnly)?;
-        all_decoded(&store_of(&tx, schema::EVENTS)?, &self.share, None, "event").await
+        let mut log: Vec<LoggedEvent> =
+            all_decoded(&store_of(&tx, schema::EVENTS)?, &self.share, None, "event").await?;
+        let excess = log.len().saturating_sub(schema::LOG_CAPACITY as usize);
+        log.drain(..excess);
+        Ok(log)
     }
 
     async fn setting(&self, name: &str) -> Result<Option<String>, LocalError> {

@@ -246,6 +246,8 @@ fn transient(detail: &str) -> RemoteError {
 pub struct MemLocal {
     state: Rc<RefCell<LocalState>>,
     faults: Faults,
+    /// Batches committed so far.
+    commits: Rc<Cell<u64>>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -273,7 +275,13 @@ impl MemLocal {
                 ..Default::default()
             })),
             faults,
+            commits: Rc::default(),
         }
+    }
+
+    /// The number of batches committed so far (each is one transaction in a real store).
+    pub fn commits(&self) -> u64 {
+        self.commits.get()
     }
 
     /// Limits the bytes of content the cache may hold.
@@ -431,6 +439,8 @@ fn apply_write(
             }
         },
         Write::DropBlob(b) => dropped.push(b),
+        // Written by `commit` once the whole batch applied.
+        Write::PutChunk { .. } => {}
         Write::PutConflict(r) => {
             st.conflicts.insert(r.path.clone(), r);
         }
@@ -552,7 +562,38 @@ impl LocalStore for MemLocal {
                 }
             }
         }
+        // Content written with the batch meets the same simulated quota as staged chunks.
+        if batch
+            .writes
+            .iter()
+            .any(|w| matches!(w, Write::PutChunk { .. }))
+            && self.faults.check(Call::LocalStage).await == Verdict::Quota
+        {
+            return Err(CommitError::Store(LocalError::QuotaExceeded));
+        }
         let mut st = self.state.borrow_mut();
+        // Chunks written with the batch land only if all of it applies.
+        let (chunks, writes): (Vec<Write>, Vec<Write>) = batch
+            .writes
+            .into_iter()
+            .partition(|w| matches!(w, Write::PutChunk { .. }));
+        let mut added = 0u64;
+        for w in &chunks {
+            if let Write::PutChunk { blob, bytes, .. } = w {
+                if !st.blobs.contains_key(blob) {
+                    return Err(CommitError::Store(LocalError::Failed(format!(
+                        "blob {blob:?} does not exist"
+                    ))));
+                }
+                added += bytes.len() as u64;
+            }
+        }
+        if let Some(q) = st.quota
+            && added > 0
+            && MemLocal::stored_bytes(&st) + added > q
+        {
+            return Err(CommitError::Store(LocalError::QuotaExceeded));
+        }
         let mut next = LocalState {
             blobs: BTreeMap::new(),
             ..st.clone_without_blobs()
@@ -561,8 +602,7 @@ impl LocalStore for MemLocal {
         let mut dropped = Vec::new();
         // Blob existence is checked against the real map; chunks are not copied.
         next.blobs = std::mem::take(&mut st.blobs);
-        let result = batch
-            .writes
+        let result = writes
             .into_iter()
             .try_for_each(|w| apply_write(&mut next, w, &mut revs, &mut dropped));
         st.blobs = std::mem::take(&mut next.blobs);
@@ -603,9 +643,17 @@ impl LocalStore for MemLocal {
             );
             st.blobs.remove(&b);
         }
+        for w in chunks {
+            if let Write::PutChunk { blob, index, bytes } = w
+                && let Some(b) = st.blobs.get_mut(&blob)
+            {
+                b.insert(index, bytes);
+            }
+        }
         let blobs = std::mem::take(&mut st.blobs);
         *st = next;
         st.blobs = blobs;
+        self.commits.set(self.commits.get() + 1);
         Ok(revs)
     }
 

@@ -126,7 +126,7 @@ export interface SyncOptions {
   /** Asked for each conflict (awaited: it may show a dialog); overrides `conflictPolicy`. */
   onConflict?: (conflict: ConflictInfo) => ConflictAnswer | Resolution | Promise<ConflictAnswer | Resolution>;
   onProgress?: ProgressCallbacks;
-  /** Stops the sync after the current item; the promise rejects with an `AbortError`. */
+  /** Stops the sync after the current item (small files go in groups of up to 64: after the current group, all of it reported); the promise rejects with an `AbortError`. */
   signal?: AbortSignal;
   /** Echoed in the syncBegin, syncFileResult and syncEnd events (default: a new id). */
   syncId?: string;

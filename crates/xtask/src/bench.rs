@@ -207,6 +207,29 @@ pub(crate) fn bench_webdav(root: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask bench-package`: the npm package's first sync-in of many small files from a
+/// release csc-server against a raw JavaScript ceiling in the same page
+/// (`tests/bench/sync-in.mjs`, which says how both sides are measured).
+pub(crate) fn bench_package(root: &Path) -> Result<()> {
+    let package = crate::package::build(root)?;
+    process::run(process::cargo().current_dir(root).args([
+        "build",
+        "--release",
+        "-p",
+        "csc-server",
+        "--bin",
+        "csc-server",
+    ]))?;
+    let server = crate::browser::target_dir(root).join("release/csc-server");
+    process::run(
+        std::process::Command::new("node")
+            .current_dir(root.join("tests"))
+            .env("PKG_DIR", &package.dir)
+            .env("CSC_SERVER", server)
+            .arg("bench/sync-in.mjs"),
+    )
+}
+
 /// `cargo xtask bench-idb`: csc-idb against raw IndexedDB in one headless Chromium page
 /// (release build).
 pub(crate) fn bench_idb(root: &Path) -> Result<()> {

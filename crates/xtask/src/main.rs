@@ -33,6 +33,8 @@ commands:
   bench-webdav  run the WebDAV benchmarks: no-op listing of 100,000 files, PROPFIND of 10,000
               entries, 200 MB up/down vs curl, client parse rate natively and on wasm
   package     build the npm package offline-files (wasm-pack) into target/offline-files, with its tarball
+  bench-package  first sync-in of 10,000 × 1 KB files by the npm package vs a raw JS ceiling in
+              the same page, and the request count of a no-op sync (FILES, SIZE, ROUNDS, BATCH)
   run [args]  run the product as far as it exists (the csc-testkit demo), passing args through";
 
 fn main() -> ExitCode {
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         "bench" => bench::bench(&root),
         "bench-webdav" => bench::bench_webdav(&root),
         "bench-idb" => bench::bench_idb(&root),
+        "bench-package" => bench::bench_package(&root),
         "package" => package::build(&root).map(drop),
         "run" => run_demo(&rest),
         "help" | "-h" | "--help" => {

@@ -11,6 +11,8 @@
 //! - **Atomic steps.** Each plan step ends in one cache batch that records its effect (content
 //!   and metadata together), so a crash leaves the cache in its state before or after the
 //!   step. Content is staged in a new blob first and becomes visible only with that batch.
+//!   Small files downloaded one after another are fetched several at a time and stored in
+//!   groups, one batch per group (see `Run::execute_group`): still all or nothing per batch.
 //! - **Revalidation.** Server writes carry the version the plan saw; cache writes carry the
 //!   revision the engine read. When either has changed (someone edited the server copy, the
 //!   user edited the cached copy while the sync ran), nothing is overwritten: the engine
@@ -71,6 +73,14 @@ pub struct EngineConfig {
     /// A download records how far it got every this many chunks, so an interrupted download
     /// (a network failure, a closed tab) resumes from there instead of starting over.
     pub checkpoint_chunks: u32,
+    /// Files of one chunk at most that a plan downloads one after another are fetched this
+    /// many at a time (1: one by one)…
+    pub parallel_downloads: usize,
+    /// …and stored in groups of up to this many files…
+    pub group_files: usize,
+    /// …or this many bytes, one cache batch per group: a first sync of many small files
+    /// costs a transaction per group, not three per file.
+    pub group_bytes: usize,
 }
 
 impl Default for EngineConfig {
@@ -85,6 +95,9 @@ impl Default for EngineConfig {
             progress_batch: 32,
             event_log_capacity: 1000,
             checkpoint_chunks: 8,
+            parallel_downloads: 4,
+            group_files: 64,
+            group_bytes: 4 << 20,
         }
     }
 }
@@ -445,12 +458,14 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
     ) -> Result<Vec<Rev>, CommitError> {
         let at = self.rt.now();
         let pending: Vec<LoggedEvent> = std::mem::take(&mut *self.pending_log.borrow_mut());
+        // The log keeps the newest `cap` events: older ones of a large batch (a pin of
+        // thousands of items) would only be written to be trimmed.
         let cap = self.config.event_log_capacity;
-        let oldest_kept = pending.len().saturating_sub(cap);
-        for e in &pending[oldest_kept..] {
+        let skip = (pending.len() + events.len()).saturating_sub(cap);
+        for e in pending.iter().skip(skip) {
             batch.push(Write::LogEvent(e.clone()));
         }
-        for e in &events {
+        for e in events.iter().skip(skip.saturating_sub(pending.len())) {
             batch.push(Write::LogEvent(LoggedEvent {
                 at,
                 event: e.clone(),

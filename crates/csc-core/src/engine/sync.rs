@@ -2,7 +2,9 @@
 //! progress, revalidate what changed meanwhile, and record the result.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use futures_util::Stream;
 use std::future::Future;
 
 use crate::events::{Event, HResult, SyncId};
@@ -778,7 +780,44 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         single_result: &mut Option<HResult>,
     ) -> Result<(), Stop> {
         let seen = self.revisions(plan);
-        for item in &plan.items {
+        let mut ctx = ItemCtx {
+            seen: &seen,
+            summary,
+            single_file,
+            single_result,
+        };
+        let mut i = 0;
+        while i < plan.items.len() {
+            let run = self.small_downloads(&plan.items[i..], &seen);
+            if run >= 2 {
+                let done = self
+                    .execute_group(&plan.items[i..i + run], &mut driver, &mut ctx)
+                    .await?;
+                i += done;
+                if done == run {
+                    continue;
+                }
+            }
+            // One by one: with its retries, revalidation, room-making and resumable download.
+            self.run_item(&plan.items[i], &mut driver, &mut ctx, false, None)
+                .await?;
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// Carries out one planned item with its progress callbacks and retries, and counts it.
+    /// `begun`: its item callbacks were already made (by a group); `done`: a group already
+    /// carried it out, with this result.
+    async fn run_item<P: SyncProgress>(
+        &mut self,
+        item: &PlannedItem,
+        driver: &mut Option<&mut Driver<'_, P>>,
+        ctx: &mut ItemCtx<'_>,
+        begun: bool,
+        mut done: Option<ItemResult>,
+    ) -> Result<(), Stop> {
+        if !begun {
             if self.cancel.is_cancelled() || driver.as_mut().is_some_and(|d| d.query_abort()) {
                 return Err(Stop::Cancelled);
             }
@@ -788,59 +827,339 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             if let Some(d) = driver.as_mut() {
                 d.sink.item_operation(&item.path, item.operation());
             }
-            let mut retries = 0;
-            let mut result;
-            loop {
-                if let Some(d) = driver.as_mut()
-                    && d.item_begin(&item.path) == OpResponse::Abort
-                {
-                    return Err(Stop::Cancelled);
-                }
-                result = if retries == 0 {
-                    self.exec_item(item, 0, &seen).await
-                } else {
-                    self.revalidate(&item.path, 0).await
-                };
-                if result.hr.is_ok() {
-                    self.transient_streak = 0;
-                } else {
-                    self.failed.insert(item.path.clone());
-                    if result.transient {
-                        self.transient_streak += 1;
-                    }
-                }
-                self.engine.publish(vec![Event::SyncFileResult {
-                    sync: self.sync_id.clone(),
-                    item: self.engine.item_ref(&item.path),
-                    result: result.hr,
-                }]);
-                let response = match driver.as_mut() {
-                    Some(d) => d.item_result(&item.path, result.hr, result.info.as_ref()),
-                    None => OpResponse::Continue,
-                };
-                match response {
-                    OpResponse::Retry if retries < self.engine.config.max_item_retries => {
-                        retries += 1;
-                    }
-                    OpResponse::Abort => {
-                        summary.items += 1;
+        }
+        let mut retries = 0;
+        let mut first = true;
+        let mut result;
+        loop {
+            result = match done.take() {
+                Some(r) => r,
+                None => {
+                    if !(begun && first)
+                        && let Some(d) = driver.as_mut()
+                        && d.item_begin(&item.path) == OpResponse::Abort
+                    {
                         return Err(Stop::Cancelled);
                     }
-                    _ => break,
+                    if retries == 0 {
+                        self.exec_item(item, 0, ctx.seen).await
+                    } else {
+                        self.revalidate(&item.path, 0).await
+                    }
+                }
+            };
+            first = false;
+            if result.hr.is_ok() {
+                self.transient_streak = 0;
+            } else {
+                self.failed.insert(item.path.clone());
+                if result.transient {
+                    self.transient_streak += 1;
                 }
             }
-            summary.items += 1;
-            if !result.hr.is_ok() {
-                summary.failed += 1;
-            } else if result.hr == HResult::S_FALSE {
-                summary.conflicts += 1;
+            self.engine.publish(vec![Event::SyncFileResult {
+                sync: self.sync_id.clone(),
+                item: self.engine.item_ref(&item.path),
+                result: result.hr,
+            }]);
+            let response = match driver.as_mut() {
+                Some(d) => d.item_result(&item.path, result.hr, result.info.as_ref()),
+                None => OpResponse::Continue,
+            };
+            match response {
+                OpResponse::Retry if retries < self.engine.config.max_item_retries => {
+                    retries += 1;
+                }
+                OpResponse::Abort => {
+                    ctx.summary.items += 1;
+                    return Err(Stop::Cancelled);
+                }
+                _ => break,
             }
-            if single_file.as_ref() == Some(&item.path) {
-                *single_result = Some(result.hr);
+        }
+        ctx.summary.items += 1;
+        if !result.hr.is_ok() {
+            ctx.summary.failed += 1;
+        } else if result.hr == HResult::S_FALSE {
+            ctx.summary.conflicts += 1;
+        }
+        if ctx.single_file.as_ref() == Some(&item.path) {
+            *ctx.single_result = Some(result.hr);
+        }
+        if self.transient_streak >= self.engine.config.max_transient_streak {
+            return Err(Stop::Unreachable(result.hr));
+        }
+        Ok(())
+    }
+
+    /// How many items at the start of `items` are small downloads that may go as a group
+    /// (see [`Run::small_download`]), up to the group's file limit.
+    fn small_downloads(
+        &self,
+        items: &[PlannedItem],
+        seen: &HashMap<ItemPath, Option<Rev>>,
+    ) -> usize {
+        if self.engine.config.group_files < 2 {
+            return 0;
+        }
+        items
+            .iter()
+            .take(self.engine.config.group_files)
+            .take_while(|it| self.small_download(it, seen).is_some())
+            .count()
+    }
+
+    /// The download of a planned item, if it can go with a group: the item only downloads a
+    /// file of one chunk at most (and maybe pins it), nothing of that file's content is
+    /// cached (no content, no partial download, not the target of a detected move), and the
+    /// cache has not changed it since the plan. Anything else goes one by one.
+    fn small_download<'p>(
+        &self,
+        item: &'p PlannedItem,
+        seen: &HashMap<ItemPath, Option<Rev>>,
+    ) -> Option<SmallDownload<'p>> {
+        if item.outcome != Outcome::Sync {
+            return None;
+        }
+        let (download, pin) = match item.ops.as_slice() {
+            [d] => (d, None),
+            [d, p] => (d, Some(p)),
+            _ => return None,
+        };
+        let Action::Download {
+            path,
+            meta,
+            expected,
+        } = &download.action
+        else {
+            return None;
+        };
+        let pins = match pin.map(|p| &p.action) {
+            None => None,
+            Some(Action::Pin { path: q, pins }) if q == path => Some(*pins),
+            Some(_) => return None,
+        };
+        let chunk = self.engine.config.chunk_size.max(1) as u64;
+        if *path != item.path
+            || meta.kind != crate::model::ItemKind::File
+            || meta.size > chunk
+            || self.moves.contains_key(path)
+        {
+            return None;
+        }
+        let current = self.items.get(path);
+        if current.is_some_and(|s| {
+            s.blob.is_some()
+                || s.partial.is_some()
+                || s.moved_from.is_some()
+                || s.entry.kind().is_dir()
+                || s.entry.local.presence == Presence::Full
+        }) {
+            return None;
+        }
+        if seen
+            .get(path)
+            .is_some_and(|rev| *rev != current.map(|s| s.rev))
+        {
+            return None;
+        }
+        Some(SmallDownload {
+            path,
+            expected: expected.as_ref(),
+            pins,
+        })
+    }
+
+    /// Carries out a run of small downloads (all of `items` pass [`Run::small_download`]):
+    /// fetched `parallel_downloads` at a time, each stored with its item in groups — one cache
+    /// batch per group — and reported in plan order once its group is stored. Returns how
+    /// many items it carried out; it stops early, before an item whose fetch failed (that
+    /// item then goes one by one, with retries and all), and a group the cache refuses goes
+    /// one by one too.
+    async fn execute_group<P: SyncProgress>(
+        &mut self,
+        items: &[PlannedItem],
+        driver: &mut Option<&mut Driver<'_, P>>,
+        ctx: &mut ItemCtx<'_>,
+    ) -> Result<usize, Stop> {
+        use futures_util::stream::{self, StreamExt};
+
+        let engine = self.engine;
+        let downloads: Vec<SmallDownload<'_>> = items
+            .iter()
+            .map(|it| {
+                self.small_download(it, ctx.seen)
+                    .expect("execute_group is given small downloads only")
+            })
+            .collect();
+        let reads = stream::iter(downloads.iter().map(|d| {
+            let (path, expected) = (d.path.clone(), d.expected.cloned());
+            async move { read_whole(&engine.remote, &path, expected.as_ref()).await }
+        }))
+        .buffered(engine.config.parallel_downloads.max(1));
+        let mut ahead = Ahead {
+            reads: std::pin::pin!(reads),
+            queue: VecDeque::new(),
+            done: false,
+            limit: engine.config.group_files.max(1),
+        };
+        let mut group: Vec<(usize, Meta, Vec<u8>)> = Vec::new();
+        let mut bytes = 0;
+        let mut next = 0;
+        while next < items.len() {
+            let item = &items[next];
+            let read = match ahead.queue.pop_front() {
+                Some(r) => r,
+                None if ahead.done => break,
+                None => match ahead.reads.next().await {
+                    Some(r) => r,
+                    None => break,
+                },
+            };
+            let Ok((meta, content)) = read else {
+                // This item goes one by one, after the ones before it are stored.
+                break;
+            };
+            let stop = self.cancel.is_cancelled()
+                || driver.as_mut().is_some_and(|d| d.query_abort())
+                || driver.as_mut().is_some_and(|d| {
+                    d.sink.item_operation(&item.path, item.operation());
+                    d.item_begin(&item.path) == OpResponse::Abort
+                });
+            if stop {
+                let group = std::mem::take(&mut group);
+                self.store_group(items, &downloads, group, driver, ctx, &mut ahead)
+                    .await?;
+                return Err(Stop::Cancelled);
             }
-            if self.transient_streak >= self.engine.config.max_transient_streak {
-                return Err(Stop::Unreachable(result.hr));
+            bytes += content.len();
+            group.push((next, meta, content));
+            next += 1;
+            if group.len() >= self.engine.config.group_files
+                || bytes >= self.engine.config.group_bytes
+            {
+                let group = std::mem::take(&mut group);
+                self.store_group(items, &downloads, group, driver, ctx, &mut ahead)
+                    .await?;
+                bytes = 0;
             }
+        }
+        self.store_group(items, &downloads, group, driver, ctx, &mut ahead)
+            .await?;
+        Ok(next)
+    }
+
+    /// Stores a group of fetched small files in one batch and reports each item; if the cache
+    /// refuses the batch (full, or changed meanwhile), each item goes one by one instead.
+    /// While the cache works, the next files keep arriving (into `ahead`).
+    async fn store_group<P: SyncProgress, S: Stream<Item = SmallRead>>(
+        &mut self,
+        items: &[PlannedItem],
+        downloads: &[SmallDownload<'_>],
+        group: Vec<(usize, Meta, Vec<u8>)>,
+        driver: &mut Option<&mut Driver<'_, P>>,
+        ctx: &mut ItemCtx<'_>,
+        ahead: &mut Ahead<'_, S>,
+    ) -> Result<(), Stop> {
+        if group.is_empty() {
+            return Ok(());
+        }
+        let engine = self.engine;
+        let blobs = match ahead
+            .meanwhile(engine.local.create_blobs(group.len()))
+            .await
+        {
+            Ok(b) if b.len() == group.len() => Some(b),
+            _ => None,
+        };
+        let mut stored = Vec::new();
+        if let Some(blobs) = &blobs {
+            let mut batch = Batch::new();
+            let mut events = Vec::new();
+            for ((k, meta, content), blob) in group.iter().zip(blobs) {
+                let d = &downloads[*k];
+                let current = self.items.get(d.path);
+                let item = self.engine.item_ref(d.path);
+                let item_type = ItemType::File;
+                if current.is_none() {
+                    events.push(Event::ItemAddedToCache {
+                        item: item.clone(),
+                        item_type,
+                    });
+                }
+                events.push(Event::ItemAvailableOffline { item, item_type });
+                let (mut pins, suspended) =
+                    current.map_or((Pins::NONE, false), |s| (s.entry.pins, s.entry.suspended));
+                if let Some(f) = d.pins {
+                    if !pins.is_pinned() && f.is_pinned() {
+                        events.push(Event::ItemPinned {
+                            item: self.engine.item_ref(d.path),
+                            item_type,
+                        });
+                    }
+                    pins.sources |= f.sources;
+                    pins.inherit |= f.inherit;
+                }
+                let mut entry = CacheEntry::synced(d.path.clone(), meta.clone(), pins);
+                entry.suspended = suspended;
+                entry.used = self.engine.now();
+                if !content.is_empty() {
+                    batch.push(Write::PutChunk {
+                        blob: *blob,
+                        index: 0,
+                        bytes: content.clone(),
+                    });
+                }
+                batch.push(Write::PutItem {
+                    entry: entry.clone(),
+                    blob: Some(*blob),
+                    moved_from: None,
+                    expect: current.map_or(Expect::Absent, |s| Expect::Rev(s.rev)),
+                });
+                batch.push(Write::ListingPut(RemoteEntry {
+                    path: d.path.clone(),
+                    meta: meta.clone(),
+                }));
+                stored.push((d.path.clone(), entry, *blob, meta.clone()));
+            }
+            match ahead.meanwhile(engine.commit(batch, events)).await {
+                Ok(revs) => {
+                    for ((path, entry, blob, meta), rev) in stored.into_iter().zip(revs) {
+                        self.listing.insert(path.clone(), meta);
+                        self.items.insert(
+                            path,
+                            StoredItem {
+                                entry,
+                                rev,
+                                blob: Some(blob),
+                                moved_from: None,
+                                partial: None,
+                            },
+                        );
+                    }
+                    // Every stored item is reported, even after an abort from one of the
+                    // reports: what the sink was told is exactly what the cache holds. The
+                    // sync stops after the group.
+                    let mut stop = None;
+                    for (k, ..) in &group {
+                        let done = Some(ItemResult::ok());
+                        if let Err(e) = self.run_item(&items[*k], driver, ctx, true, done).await {
+                            stop.get_or_insert(e);
+                        }
+                    }
+                    return stop.map_or(Ok(()), Err);
+                }
+                Err(_) => {
+                    let mut drop = Batch::new();
+                    for b in blobs {
+                        drop.push(Write::DropBlob(*b));
+                    }
+                    let _ = self.engine.local.commit(drop).await;
+                }
+            }
+        }
+        for (k, ..) in &group {
+            self.run_item(&items[*k], driver, ctx, true, None).await?;
         }
         Ok(())
     }
@@ -2460,4 +2779,78 @@ async fn fetch<L: LocalStore, R: RemoteStore>(
         ))));
     }
     Ok((meta, blob, hash))
+}
+
+/// What [`Run::run_item`] needs of the plan being carried out and reports into.
+struct ItemCtx<'a> {
+    seen: &'a HashMap<ItemPath, Option<Rev>>,
+    summary: &'a mut SyncSummary,
+    single_file: &'a Option<ItemPath>,
+    single_result: &'a mut Option<HResult>,
+}
+
+/// A download that may go with a group (see [`Run::small_download`]).
+struct SmallDownload<'p> {
+    path: &'p ItemPath,
+    expected: Option<&'p crate::model::Version>,
+    /// Pins the plan adds with it (its next step, fused).
+    pins: Option<Pins>,
+}
+
+/// Reads a whole (small) file into memory, checked against the size and checksum the server
+/// gives; its meta comes back with the content's hash.
+async fn read_whole<R: RemoteStore>(
+    remote: &R,
+    path: &ItemPath,
+    expected: Option<&crate::model::Version>,
+) -> Result<(Meta, Vec<u8>), RemoteError> {
+    let (mut meta, mut body) = remote.read(path, expected, None).await?;
+    let mut content = Vec::new();
+    while let Some(chunk) = body.next_chunk().await? {
+        content.extend_from_slice(&chunk);
+    }
+    let mut hasher = ContentHasher::new();
+    hasher.update(&content);
+    let hash = hasher.finish();
+    if meta.hash.is_some_and(|h| h != hash) || content.len() as u64 != meta.size {
+        return Err(RemoteError::Protocol(format!(
+            "the content of {path} does not match the size or checksum the server gave"
+        )));
+    }
+    meta.hash = Some(hash);
+    Ok((meta, content))
+}
+
+/// A small file read whole, or why not.
+type SmallRead = Result<(Meta, Vec<u8>), RemoteError>;
+
+/// The reads of a group's files, and those that arrived while the cache was busy.
+struct Ahead<'s, S> {
+    reads: std::pin::Pin<&'s mut S>,
+    queue: std::collections::VecDeque<SmallRead>,
+    /// The reads are all in.
+    done: bool,
+    /// At most this many wait in `queue`.
+    limit: usize,
+}
+
+impl<S: futures_util::Stream<Item = SmallRead>> Ahead<'_, S> {
+    /// Awaits `work` (the cache's) while the next reads go on arriving into the queue, so
+    /// the network is not idle while a group is stored.
+    async fn meanwhile<F: Future>(&mut self, work: F) -> F::Output {
+        use futures_util::StreamExt;
+        use futures_util::future::{Either, select};
+
+        let mut work = std::pin::pin!(work);
+        loop {
+            if self.done || self.queue.len() >= self.limit {
+                return work.await;
+            }
+            match select(work.as_mut(), self.reads.next()).await {
+                Either::Left((out, _)) => return out,
+                Either::Right((Some(read), _)) => self.queue.push_back(read),
+                Either::Right((None, _)) => self.done = true,
+            }
+        }
+    }
 }

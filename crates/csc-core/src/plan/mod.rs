@@ -295,6 +295,7 @@ pub enum PlanError {
 pub fn plan(view: &ShareView<'_>, req: &SyncRequest) -> Result<Plan, PlanError> {
     let mut planner = Planner::new(view, req);
     planner.walk();
+    planner.fill_cleared_ghosts();
     planner.pin_link_targets();
     planner.finish()
 }

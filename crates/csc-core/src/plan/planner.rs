@@ -642,6 +642,65 @@ impl<'a> Planner<'a> {
 
     /// PINLINKTARGETS (with PINNEWFILES): a pinned link pins its target when that is a file,
     /// never a directory.
+    /// In a merge, a pinned folder name (a ghost) whose server copy became a file is only
+    /// adopted while names below it stay (the merge keeps them). When this plan deletes every
+    /// one of those names (in the deletion phase, which runs first), nothing holds the file
+    /// back: it is downloaded in the same sync, so the merge converges.
+    pub(super) fn fill_cleared_ghosts(&mut self) {
+        if !self.merge || !self.control().fills_sparse() {
+            return;
+        }
+        let view = self.view;
+        let deleted: HashSet<&ItemPath> = self
+            .items
+            .iter()
+            .filter(|it| {
+                it.outcome == Outcome::Sync
+                    && !it.ops.is_empty()
+                    && it.ops.iter().all(
+                        |o| matches!(&o.action, Action::DeleteLocal { path } if *path == it.path),
+                    )
+            })
+            .map(|it| &it.path)
+            .collect();
+        let mut fills = Vec::new();
+        for (i, it) in self.items.iter().enumerate() {
+            let [
+                Op {
+                    action: Action::AdoptRemote { path, meta },
+                    ..
+                },
+            ] = &it.ops[..]
+            else {
+                continue;
+            };
+            let Some(c) = view.cache.get(path) else {
+                continue;
+            };
+            let cleared = view.cache.subtree(path)[1..]
+                .iter()
+                .all(|below| deleted.contains(&below.path));
+            if c.local.presence == Presence::Ghost
+                && c.pins.is_pinned()
+                && c.kind().is_dir()
+                && !meta.kind.is_dir()
+                && cleared
+            {
+                fills.push((i, path.clone(), meta.clone()));
+            }
+        }
+        for (i, path, meta) in fills {
+            self.items[i].ops = vec![op(
+                SyncOperation::SyncToClient,
+                Action::Download {
+                    path,
+                    expected: Some(meta.version.clone()),
+                    meta,
+                },
+            )];
+        }
+    }
+
     pub(super) fn pin_link_targets(&mut self) {
         let flags = self.control().flags;
         if !(self.control().syncs_in()
@@ -731,9 +790,15 @@ impl<'a> Planner<'a> {
                             matches!(&o.action, Action::Pin { pins: p, .. } if p.sources.contains(sources))
                         });
                         // A pin belongs to the cache entry: it needs the entry to stay. A
-                        // tombstone leaves with its deletion, and an item of deletions only
-                        // must stay one (it runs in the deletion phase, children first).
-                        let leaves_cache = cached.is_some_and(|c| c.local.is_deleted())
+                        // tombstone leaves with its deletion (unless this sync brings the
+                        // server copy back over it, as a merge does), and an item of
+                        // deletions only must stay one (it runs in the deletion phase,
+                        // children first).
+                        let restored = it.ops.iter().any(
+                            |o| matches!(&o.action, Action::Download { path, .. } if *path == target),
+                        );
+                        let leaves_cache = (cached.is_some_and(|c| c.local.is_deleted())
+                            && !restored)
                             || it
                                 .ops
                                 .iter()
