@@ -16,12 +16,11 @@
 // first engine round's CPU profile is written there, and its top functions by self time
 // printed; build the package with `wasm-pack build --profiling` to see function names).
 
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { freePort, startCscServer } from '../e2e/server.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const pkgDir = process.env.PKG_DIR ?? join(root, 'target/offline-files/pkg');
@@ -60,17 +59,6 @@ function printTop(profile, count = 40) {
   }
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const work = mkdtempSync(join(tmpdir(), 'csc-bench-'));
 const share = join(work, 'share');
 const app = join(work, 'app');
@@ -95,24 +83,10 @@ for (let i = 0; i < files; i++) {
 const port = await freePort();
 const origin = `http://127.0.0.1:${port}`;
 const dav = `${origin}/dav/`;
-const server = spawn(
-  serverBin,
-  ['--root', share, '--app', app, '--addr', `127.0.0.1:${port}`, '--token', token, '--rescan-secs', '0'],
-  { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } },
-);
+let server;
 let browser;
 try {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    try {
-      if ((await fetch(`${origin}/index.html`)).ok) break;
-    } catch {
-      // Not listening yet.
-    }
-    if (server.exitCode !== null) throw new Error(`csc-server exited at start (${server.exitCode})`);
-    if (Date.now() > deadline) throw new Error('csc-server did not answer within 60 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  server = await startCscServer({ bin: serverBin, share, app, port, token, timeoutMs: 60_000 });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -322,6 +296,6 @@ try {
   );
 } finally {
   await browser?.close();
-  server.kill('SIGTERM');
+  server?.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });
 }

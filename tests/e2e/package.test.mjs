@@ -5,12 +5,11 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { freePort, startCscServer } from './server.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const pkgDir = process.env.PKG_DIR ?? join(root, 'target/offline-files/pkg');
@@ -26,36 +25,8 @@ let dav;
 let server;
 let browser;
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 async function startServer() {
-  server = spawn(
-    serverBin,
-    ['--root', share, '--app', app, '--addr', `127.0.0.1:${port}`, '--token', token, '--rescan-secs', '0'],
-    { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, RUST_LOG: 'warn' } },
-  );
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const r = await fetch(`${origin}/index.html`);
-      if (r.ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    if (server.exitCode !== null) throw new Error(`csc-server exited at start (${server.exitCode})`);
-    if (Date.now() > deadline) throw new Error('csc-server did not answer within 30 s');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
-  }
+  server = await startCscServer({ bin: serverBin, share, app, port, token });
 }
 
 async function stopServer() {

@@ -1486,24 +1486,8 @@ impl LocalStore for IdbLocal {
     }
 
     async fn create_blob(&self) -> Result<BlobId, LocalError> {
-        let tx = self.tx(&[schema::BLOBS, schema::META], TransactionMode::ReadWrite)?;
-        let meta = store_of(&tx, schema::META)?;
-        let id = counter(&meta, "next_blob").await? + 1;
-        put(
-            &meta,
-            &JsValue::from_str("next_blob"),
-            &JsValue::from_f64(id as f64),
-        )
-        .await?;
-        let key = key2(&self.share_key(), &JsValue::from_f64(id as f64));
-        put(
-            &store_of(&tx, schema::BLOBS)?,
-            &key,
-            &JsValue::from_f64(1.0),
-        )
-        .await?;
-        Self::finish(tx).await?;
-        Ok(BlobId(id))
+        let ids = self.create_blobs(1).await?;
+        Ok(ids[0])
     }
 
     async fn create_blobs(&self, count: usize) -> Result<Vec<BlobId>, LocalError> {

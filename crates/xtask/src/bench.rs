@@ -162,20 +162,7 @@ fn mean_rate(measurements: &[Throughput]) -> f64 {
 /// `cargo xtask bench-webdav`: the WebDAV benchmarks (csc-server's `bench` example against a
 /// release server process; the client's parse rate natively and on wasm).
 pub(crate) fn bench_webdav(root: &Path) -> Result<()> {
-    process::run(process::cargo().current_dir(root).args([
-        "build",
-        "--release",
-        "-p",
-        "csc-server",
-        "--bin",
-        "csc-server",
-        "--example",
-        "bench",
-    ]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let release = target.join("release");
+    let release = crate::browser::build_release_server(root, &["bench"])?;
     let mut figures = Vec::new();
     let mut bench = std::process::Command::new(release.join("examples/bench"));
     bench
@@ -212,15 +199,7 @@ pub(crate) fn bench_webdav(root: &Path) -> Result<()> {
 /// (`tests/bench/sync-in.mjs`, which says how both sides are measured).
 pub(crate) fn bench_package(root: &Path) -> Result<()> {
     let package = crate::package::build(root)?;
-    process::run(process::cargo().current_dir(root).args([
-        "build",
-        "--release",
-        "-p",
-        "csc-server",
-        "--bin",
-        "csc-server",
-    ]))?;
-    let server = crate::browser::target_dir(root).join("release/csc-server");
+    let server = crate::browser::build_release_server(root, &[])?.join("csc-server");
     process::run(
         std::process::Command::new("node")
             .current_dir(root.join("tests"))

@@ -51,6 +51,24 @@ pub(crate) fn build_server(root: &Path) -> Result<PathBuf> {
     Ok(target_dir(root).join("debug/csc-server"))
 }
 
+/// Builds csc-server (release) with the given examples, and returns the release folder.
+pub(crate) fn build_release_server(root: &Path, examples: &[&str]) -> Result<PathBuf> {
+    let mut command = process::cargo();
+    command.current_dir(root).args([
+        "build",
+        "--release",
+        "-p",
+        "csc-server",
+        "--bin",
+        "csc-server",
+    ]);
+    for example in examples {
+        command.args(["--example", example]);
+    }
+    process::run(&mut command)?;
+    Ok(target_dir(root).join("release"))
+}
+
 /// Runs csc-webdav's browser tests against a csc-server started for them.
 pub(crate) fn webdav_in_browser(root: &Path) -> Result<()> {
     let server = build_server(root)?;

@@ -461,11 +461,15 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         // The log keeps the newest `cap` events: older ones of a large batch (a pin of
         // thousands of items) would only be written to be trimmed.
         let cap = self.config.event_log_capacity;
-        let skip = (pending.len() + events.len()).saturating_sub(cap);
-        for e in pending.iter().skip(skip) {
+        let excess = (pending.len() + events.len()).saturating_sub(cap);
+        let (old, new) = (
+            excess.min(pending.len()),
+            excess.saturating_sub(pending.len()),
+        );
+        for e in &pending[old..] {
             batch.push(Write::LogEvent(e.clone()));
         }
-        for e in events.iter().skip(skip.saturating_sub(pending.len())) {
+        for e in &events[new..] {
             batch.push(Write::LogEvent(LoggedEvent {
                 at,
                 event: e.clone(),

@@ -788,10 +788,11 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         };
         let mut i = 0;
         while i < plan.items.len() {
-            let run = self.small_downloads(&plan.items[i..], &seen);
+            let downloads = self.small_downloads(&plan.items[i..], &seen);
+            let run = downloads.len();
             if run >= 2 {
                 let done = self
-                    .execute_group(&plan.items[i..i + run], &mut driver, &mut ctx)
+                    .execute_group(&plan.items[i..i + run], &downloads, &mut driver, &mut ctx)
                     .await?;
                 i += done;
                 if done == run {
@@ -892,21 +893,21 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         Ok(())
     }
 
-    /// How many items at the start of `items` are small downloads that may go as a group
-    /// (see [`Run::small_download`]), up to the group's file limit.
-    fn small_downloads(
+    /// The small downloads at the start of `items` that may go as a group (see
+    /// [`Run::small_download`]), up to the group's file limit.
+    fn small_downloads<'p>(
         &self,
-        items: &[PlannedItem],
+        items: &'p [PlannedItem],
         seen: &HashMap<ItemPath, Option<Rev>>,
-    ) -> usize {
+    ) -> Vec<SmallDownload<'p>> {
         if self.engine.config.group_files < 2 {
-            return 0;
+            return Vec::new();
         }
         items
             .iter()
             .take(self.engine.config.group_files)
-            .take_while(|it| self.small_download(it, seen).is_some())
-            .count()
+            .map_while(|it| self.small_download(it, seen))
+            .collect()
     }
 
     /// The download of a planned item, if it can go with a group: the item only downloads a
@@ -970,7 +971,8 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         })
     }
 
-    /// Carries out a run of small downloads (all of `items` pass [`Run::small_download`]):
+    /// Carries out a run of small downloads (`downloads`, one per item of `items`, from
+    /// [`Run::small_downloads`]):
     /// fetched `parallel_downloads` at a time, each stored with its item in groups — one cache
     /// batch per group — and reported in plan order once its group is stored. Returns how
     /// many items it carried out; it stops early, before an item whose fetch failed (that
@@ -979,19 +981,13 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
     async fn execute_group<P: SyncProgress>(
         &mut self,
         items: &[PlannedItem],
+        downloads: &[SmallDownload<'_>],
         driver: &mut Option<&mut Driver<'_, P>>,
         ctx: &mut ItemCtx<'_>,
     ) -> Result<usize, Stop> {
         use futures_util::stream::{self, StreamExt};
 
         let engine = self.engine;
-        let downloads: Vec<SmallDownload<'_>> = items
-            .iter()
-            .map(|it| {
-                self.small_download(it, ctx.seen)
-                    .expect("execute_group is given small downloads only")
-            })
-            .collect();
         let reads = stream::iter(downloads.iter().map(|d| {
             let (path, expected) = (d.path.clone(), d.expected.cloned());
             async move { read_whole(&engine.remote, &path, expected.as_ref()).await }
@@ -1020,15 +1016,15 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 // This item goes one by one, after the ones before it are stored.
                 break;
             };
-            let stop = self.cancel.is_cancelled()
-                || driver.as_mut().is_some_and(|d| d.query_abort())
-                || driver.as_mut().is_some_and(|d| {
-                    d.sink.item_operation(&item.path, item.operation());
-                    d.item_begin(&item.path) == OpResponse::Abort
-                });
+            let mut stop =
+                self.cancel.is_cancelled() || driver.as_mut().is_some_and(|d| d.query_abort());
+            if !stop && let Some(d) = driver.as_mut() {
+                d.sink.item_operation(&item.path, item.operation());
+                stop = d.item_begin(&item.path) == OpResponse::Abort;
+            }
             if stop {
                 let group = std::mem::take(&mut group);
-                self.store_group(items, &downloads, group, driver, ctx, &mut ahead)
+                self.store_group(items, downloads, group, driver, ctx, &mut ahead)
                     .await?;
                 return Err(Stop::Cancelled);
             }
@@ -1039,12 +1035,12 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 || bytes >= self.engine.config.group_bytes
             {
                 let group = std::mem::take(&mut group);
-                self.store_group(items, &downloads, group, driver, ctx, &mut ahead)
+                self.store_group(items, downloads, group, driver, ctx, &mut ahead)
                     .await?;
                 bytes = 0;
             }
         }
-        self.store_group(items, &downloads, group, driver, ctx, &mut ahead)
+        self.store_group(items, downloads, group, driver, ctx, &mut ahead)
             .await?;
         Ok(next)
     }

@@ -269,14 +269,9 @@ impl<'a> Planner<'a> {
             && flags.fills_sparse()
             && matches!(class.disposition, Disposition::InSync | Disposition::Pull)
             // A name of a folder whose server copy is now a file takes the file too, once the
-            // names below it go (outside merges, which keep them; a merge with no name below
-            // it has nothing to keep).
-            && let Some(m) = remote.filter(|m| {
-                m.kind.is_dir()
-                    || !c.kind().is_dir()
-                    || !self.merge
-                    || self.view.cache.subtree(&c.path).len() == 1
-            })
+            // names below it go (outside merges, which keep them; in a merge,
+            // `fill_cleared_ghosts` fills it when this plan deletes every name below it).
+            && let Some(m) = remote.filter(|m| m.kind.is_dir() || !c.kind().is_dir() || !self.merge)
         {
             let action = if m.kind.is_dir() {
                 // New server children below it are pulled by this plan too (PINNEWFILES).
