@@ -82,6 +82,7 @@ before(async () => {
   seed('t4', Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`f${String(i).padStart(3, '0')}.txt`, `file ${i}`])));
   seed('t5', { 'x.txt': 'x', 'sub/y.txt': 'y', 'sub/deeper/z.txt': 'z' });
   seed('t6', { 'a.txt': 'original' });
+  seed('t7', { 'cafe\u0301.txt': 'written there' });
   port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   dav = `${origin}/dav/`;
@@ -99,19 +100,19 @@ after(async () => {
 });
 
 /** A page with the package loaded as `window.of` and a cache open as `window.cache`. */
-async function openPage(context, name) {
+async function openPage(context, name, shareOptions = {}) {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
   await page.goto(`${origin}/index.html`);
   await page.evaluate(
-    async ({ name, dav, token }) => {
+    async ({ name, dav, token, shareOptions }) => {
       window.of = await import('/pkg/index.js');
       window.cache = await window.of.OfflineFilesCache.open({
         name,
-        shares: [{ url: dav, auth: { bearer: token } }],
+        shares: [{ url: dav, auth: { bearer: token }, ...shareOptions }],
       });
     },
-    { name, dav, token },
+    { name, dav, token, shareOptions },
   );
   return page;
 }
@@ -158,6 +159,24 @@ test('pinned files read offline, and offline edits, creations, renames and delet
   assert.ok(existsSync(join(share, 't1/sub')), 'the folder stays, emptied');
   const again = await page.evaluate(() => window.cache.synchronize('t1'));
   assert.deepEqual(again.items.filter((i) => i.operation !== null), [], 'a second sync has nothing to do');
+  await context.close();
+});
+
+test('on a case-insensitive share, a name created offline that differs from a server name only in Unicode normalization is a name collision, not a second file', async () => {
+  // The package has no NFC tables of its own: it compares names with the browser's
+  // String.prototype.normalize, which this exercises.
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-t7', { caseInsensitive: true });
+  const pinned = await page.evaluate(() => window.cache.pin('t7', { deep: true, fill: true }));
+  assert.equal(pinned.ok, true, JSON.stringify(pinned));
+  await page.evaluate(() => window.cache.writeFile('t7/caf\u00e9.txt', 'written here'));
+  await page.evaluate(() => window.cache.synchronize('t7'));
+  const conflicts = await page.evaluate(() => window.cache.conflicts());
+  assert.deepEqual(
+    conflicts.map((c) => [c.path, c.state]),
+    [['t7/caf\u00e9.txt', 256]],
+  );
+  assert.deepEqual(serverFiles('t7'), { 'cafe\u0301.txt': 'written there' });
   await context.close();
 });
 

@@ -769,7 +769,7 @@ impl RemoteTree {
             }
         }
         self.unlisted = dirs;
-        self.unlisted.sort();
+        self.unlisted.sort_unstable();
         self.unlisted.dedup();
         Ok(self)
     }

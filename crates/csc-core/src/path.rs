@@ -289,7 +289,7 @@ mod tests {
             .iter()
             .map(|s| ItemPath::new(s).unwrap())
             .collect();
-        paths.sort();
+        paths.sort_unstable();
         let sorted: Vec<&str> = paths.iter().map(ItemPath::as_str).collect();
         assert_eq!(
             sorted,

@@ -1259,7 +1259,7 @@ impl IdbLocal {
             .filter_map(|p| p.parent())
             .filter(|p| !p.is_root() && !written.contains(p))
             .collect();
-        parents.sort();
+        parents.sort_unstable();
         parents.dedup();
         let items = store_of(tx, schema::ITEMS)?;
         let mut folder_reads = Vec::with_capacity(parents.len());
@@ -1359,7 +1359,7 @@ impl IdbLocal {
             .iter()
             .map(|v| item_at(self.version, v).map(|s| s.entry.path))
             .collect::<Result<Vec<_>, _>>()?;
-        paths.sort();
+        paths.sort_unstable();
         Ok(paths)
     }
 
@@ -1462,9 +1462,9 @@ impl LocalStore for IdbLocal {
         let mut conflicts: Vec<ConflictRecord> =
             all_decoded(&store_of(&tx, schema::CONFLICTS)?, share, None, "conflict").await?;
         let share = get(&store_of(&tx, schema::SHARES)?, self.share_key()).await?;
-        items.sort_by(|a, b| a.entry.path.cmp(&b.entry.path));
-        listing.sort_by(|a, b| a.path.cmp(&b.path));
-        conflicts.sort_by(|a, b| a.path.cmp(&b.path));
+        items.sort_unstable_by(|a, b| a.entry.path.cmp(&b.entry.path));
+        listing.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        conflicts.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         let share = match share {
             Some(v) => Some(decode::<ShareRecord>("share", &v)?),
             None => None,
@@ -1568,7 +1568,7 @@ impl LocalStore for IdbLocal {
             ids.extend(item.blob);
             ids.extend(item.partial.map(|p| p.blob));
         }
-        ids.sort();
+        ids.sort_unstable();
         ids.dedup();
         Ok(ids)
     }

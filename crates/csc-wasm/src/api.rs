@@ -33,6 +33,7 @@ use crate::errors::{cache_error, engine_error, error, invalid, type_error};
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
+    crate::runtime::use_browser_nfc();
 }
 
 #[wasm_bindgen(typescript_custom_section)]

@@ -29,3 +29,12 @@ impl Runtime for WebRuntime {
         (high << 32) | low
     }
 }
+
+/// Hands csc-core the browser's Unicode NFC (`String.prototype.normalize`), so the package
+/// ships without NFC tables of its own (see csc-core's `unicode` module). Called once when
+/// the module starts; a program using [`crate::Cache`] from Rust calls it too.
+pub fn use_browser_nfc() {
+    csc_core::unicode::set_host_nfc(|name| {
+        String::from(js_sys::JsString::from(name).normalize("NFC"))
+    });
+}

@@ -19,10 +19,11 @@ use crate::process;
 /// The package's size goal, wasm + JS, gzip-compressed (issue 6).
 const GOAL_GZIP_BYTES: u64 = 200 * 1024;
 
-/// The size the package must not grow past: what it measures today (405 KB gzip, twice the
+/// The size the package must not grow past: what it measures today (364 KB gzip, 1.8 times the
 /// goal: the whole engine — planner, executor, IndexedDB store, WebDAV client — with its
-/// generic code), plus a margin. Lower it as the package shrinks.
-const LIMIT_GZIP_BYTES: u64 = 440 * 1024;
+/// generic code; the browser's NFC stands in for Unicode tables), plus a margin. Lower it as
+/// the package shrinks.
+const LIMIT_GZIP_BYTES: u64 = 380 * 1024;
 
 /// The files of the package besides what wasm-pack writes.
 const OWN_FILES: &[&str] = &[

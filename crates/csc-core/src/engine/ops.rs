@@ -1006,7 +1006,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                     dropped.extend(owned_blobs(s));
                 }
             }
-            dropped.sort();
+            dropped.sort_unstable();
             dropped.dedup();
             for b in dropped {
                 if !kept.contains(&b) {

@@ -1948,7 +1948,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 (used, size, s.entry.path.clone())
             })
             .collect();
-        candidates.sort_by(|a, b| {
+        candidates.sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| b.1.cmp(&a.1))
                 .then_with(|| a.2.cmp(&b.2))

@@ -132,7 +132,7 @@ pub(super) fn conflict_changes(
             .map(|i| &i.path)
             .filter(|p| recorded.contains(p))
             .collect();
-        gone.sort();
+        gone.sort_unstable();
         changes.extend(gone.into_iter().map(|p| ConflictChange::Removed(p.clone())));
     } else if examined {
         // Nothing at or below a requested path that is not cached, or whose listing failed,
@@ -169,7 +169,7 @@ pub(super) fn conflict_changes(
             .filter(|p| !unexamined.iter().any(|u| p.is_self_or_descendant_of(u)))
             .filter(|p| !still.contains(p))
             .collect();
-        gone.sort();
+        gone.sort_unstable();
         gone.dedup();
         changes.extend(gone.into_iter().map(|p| ConflictChange::Removed(p.clone())));
     }

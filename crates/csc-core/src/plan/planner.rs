@@ -3,8 +3,6 @@
 
 use std::collections::{HashMap, HashSet};
 
-use unicode_normalization::UnicodeNormalization;
-
 use crate::classify::{Classification, Disposition, Observed, classify};
 use crate::model::{
     CacheEntry, CaseRule, ItemKind, Meta, PinSources, Pins, Presence, RemoteEntry, subtree_range,
@@ -65,7 +63,7 @@ impl<'a> Planner<'a> {
             return vec![ItemPath::root()];
         }
         let mut scopes: Vec<&ItemPath> = self.req.paths.iter().collect();
-        scopes.sort();
+        scopes.sort_unstable();
         scopes.dedup();
         let mut kept: Vec<ItemPath> = Vec::new();
         for s in scopes {
@@ -939,7 +937,7 @@ impl<'a> Planner<'a> {
             .filter(|p| colliding.contains(*p) && !present.contains(*p))
             .cloned()
             .collect();
-        extra.sort();
+        extra.sort_unstable();
         extra.dedup();
         let added = !extra.is_empty();
         for path in extra {
@@ -1126,7 +1124,7 @@ impl<'a> Planner<'a> {
             }
         }
         for list in deleted.values_mut() {
-            list.sort();
+            list.sort_unstable();
         }
         for idx in (0..self.items.len()).rev() {
             let item = &self.items[idx];
@@ -1434,7 +1432,10 @@ fn requested_pin_sources(flags: SyncControlFlags) -> PinSources {
 
 /// The name as a case-insensitive share compares it: NFC, then lower case.
 pub fn canonical_name(name: &str) -> String {
-    name.nfc().flat_map(char::to_lowercase).collect()
+    crate::unicode::nfc(name)
+        .chars()
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Calls `f` for each direct child of `parent` in a slice sorted by path, jumping over
