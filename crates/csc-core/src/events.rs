@@ -53,6 +53,9 @@ impl HResult {
     /// HRESULT_FROM_WIN32(ERROR_UNEXP_NET_ERR): the network or the server failed (after
     /// retries).
     pub const NET_ERROR: HResult = HResult::from_win32(59);
+    /// HRESULT_FROM_WIN32(ERROR_SHARING_VIOLATION): the item is open in the app, so a
+    /// background sync left it alone.
+    pub const SHARING_VIOLATION: HResult = HResult::from_win32(32);
     /// HRESULT_FROM_WIN32(ERROR_FILE_EXISTS).
     pub const FILE_EXISTS: HResult = HResult::from_win32(80);
     /// HRESULT_FROM_WIN32(ERROR_DISK_FULL): the browser's storage quota is used up.

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod events;
 pub mod plan;
 pub mod retry;
+pub mod schedule;
 pub mod store;
 pub mod unicode;
 pub mod win;

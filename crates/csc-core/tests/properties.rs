@@ -189,6 +189,37 @@ proptest! {
     #![proptest_config(config())]
 
     #[test]
+    fn a_background_sync_leaves_open_items_untouched_and_its_plan_stays_consistent(
+        s in scenario(),
+        picks in prop::collection::vec(any::<prop::sample::Index>(), 1..4),
+    ) {
+        let mut w = s.world();
+        // A background pass has no conflict policy: conflicts go to the conflict store.
+        let mut control = two_way(ConflictPolicy::Default);
+        control.flags |= SyncControlFlags::BACKGROUND | SyncControlFlags::PINNEWFILES;
+        let mut req = request(&w, control);
+        let names: Vec<ItemPath> = w.cache.keys().chain(w.remote.keys()).cloned().collect();
+        prop_assume!(!names.is_empty());
+        req.in_use = picks.iter().map(|i| i.get(&names).clone()).collect();
+        let heads = w.heads();
+        let plan = w.plan(&req).expect("deletions are allowed");
+        for item in plan.items.iter().filter(|i| !i.ops.is_empty()) {
+            for path in touched(item) {
+                prop_assert!(
+                    !req.in_use.iter().any(|o| path.is_self_or_descendant_of(o) || o.is_self_or_descendant_of(path)),
+                    "{path} is open ({:?}):\n{}", req.in_use, describe(&s, &w, &plan)
+                );
+            }
+        }
+        // `apply` asserts the order of every step.
+        w.apply(&plan);
+        let after = w.all_contents();
+        for h in &heads {
+            prop_assert!(after.contains(h), "lost {:?}\n{}", w.label(Some(*h)), describe(&s, &w, &plan));
+        }
+    }
+
+    #[test]
     fn planning_is_deterministic(s in scenario(), policy in policy()) {
         let w = s.world();
         let req = request(&w, two_way(policy));

@@ -236,6 +236,9 @@ pub struct Engine<L, R, T> {
     /// used, and the next sync writes that into their items (a read itself writes nothing, so
     /// it never races a sync's writes).
     reads: RefCell<std::collections::BTreeMap<ItemPath, Millis>>,
+    /// Items the app has open (an editor): a BACKGROUND sync leaves them alone. In memory
+    /// only: a closed page has nothing open.
+    in_use: RefCell<std::collections::BTreeSet<ItemPath>>,
 }
 
 impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
@@ -300,6 +303,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             jitter: RefCell::new(Jitter::new(seed)),
             busy: Cell::new(false),
             reads: RefCell::new(std::collections::BTreeMap::new()),
+            in_use: RefCell::new(std::collections::BTreeSet::new()),
         })
     }
 
@@ -509,6 +513,28 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         self.commit(b, events).await?;
         *self.share.borrow_mut() = record;
         Ok(())
+    }
+
+    /// Marks an item open in the app (an editor), or closed again. A background sync
+    /// (SYNC_CONTROL_FLAG_BACKGROUND) leaves an open item, and what is below an open folder,
+    /// for a later sync rather than change it under the user; other syncs are not affected.
+    pub fn set_in_use(&self, path: &ItemPath, open: bool) {
+        let mut in_use = self.in_use.borrow_mut();
+        if open {
+            in_use.insert(path.clone());
+        } else {
+            in_use.remove(path);
+        }
+    }
+
+    /// The items marked open with [`set_in_use`](Self::set_in_use).
+    pub fn in_use(&self) -> Vec<ItemPath> {
+        self.in_use.borrow().iter().cloned().collect()
+    }
+
+    /// Whether a long-running operation (a sync, a pin) is in progress.
+    pub fn is_busy(&self) -> bool {
+        self.busy.get()
     }
 
     /// Marks the engine busy for a long-running operation; `None` if it already is.

@@ -311,6 +311,44 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
 }
 
 impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
+    /// One background sync pass of this share, as the Offline Files service runs them:
+    /// BackgroundSyncBegin, a Synchronize of the whole cache with
+    /// [`schedule::pass_control`](crate::schedule::pass_control) (two-way, filling sparse
+    /// files, pinning new ones, leaving suspended folders and open items alone; conflicts go to
+    /// the conflict store), then BackgroundSyncEnd with the same flags.
+    ///
+    /// Returns `Ok(None)` without any event when the share does not take part
+    /// ([`schedule::takes_part`](crate::schedule::takes_part)), and
+    /// [`EngineError::Busy`] without any event while another sync or pin runs: the caller
+    /// tries again when it ends.
+    pub async fn background_sync<P: SyncProgress>(
+        &self,
+        settings: &crate::schedule::BackgroundSyncSettings,
+        sync_id: SyncId,
+        cancel: CancelToken,
+        progress: &mut P,
+    ) -> Result<Option<SyncSummary>, EngineError> {
+        if !crate::schedule::takes_part(settings, self.share().state.connectivity) {
+            return Ok(None);
+        }
+        if self.is_busy() {
+            return Err(EngineError::Busy);
+        }
+        let control = crate::schedule::pass_control();
+        self.publish(vec![Event::BackgroundSyncBegin { control }]);
+        let mut opts = SyncOptions::new(vec![ItemPath::root()], control);
+        opts.sync_id = sync_id;
+        opts.cancel = cancel;
+        let result = self.synchronize(&opts, &mut (), progress).await;
+        let end = Event::BackgroundSyncEnd { control };
+        // The end rides in a batch of its own so that it is logged like the begin.
+        let record = self.share();
+        if self.save_share(record, vec![end.clone()]).await.is_err() {
+            self.publish(vec![end]);
+        }
+        result.map(Some)
+    }
+
     /// What a sync of `paths` with `control` would do now, without doing it: lists the share
     /// (and stores the listing) and plans. For "preview" screens and for tests of convergence.
     pub async fn preview(
@@ -693,6 +731,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         let mut req = SyncRequest::new(paths.to_vec(), self.control, self.engine.now());
         req.guard = self.engine.config.guard;
         req.guard.allow |= self.allow_deletes;
+        req.in_use = self.engine.in_use();
         if self.answers.is_empty() {
             return plan(&view, &req).map_err(EngineError::Refused);
         }
@@ -1280,6 +1319,10 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     BlockReason::NotListed => (
                         HResult::NET_ERROR,
                         "the server folder could not be listed, so it was not deleted".into(),
+                    ),
+                    BlockReason::InUse => (
+                        HResult::SHARING_VIOLATION,
+                        "it is open in the app, so the background sync left it for later; it is synced when it is closed or by the next sync".into(),
                     ),
                 };
                 self.failure(item, SyncOperation::Prepare, hr, false, why)

@@ -103,6 +103,10 @@ pub struct SyncRequest {
     pub force_merge: bool,
     /// The current time, stamped on conflict records.
     pub now: Millis,
+    /// Items an app has open (an editor), each with its subtree. A BACKGROUND sync leaves
+    /// them alone this time ([`BlockReason::InUse`]) instead of fighting over them; other
+    /// syncs ignore this.
+    pub in_use: Vec<ItemPath>,
 }
 
 impl SyncRequest {
@@ -115,6 +119,7 @@ impl SyncRequest {
             guard: DeleteGuard::default(),
             force_merge: false,
             now,
+            in_use: Vec::new(),
         }
     }
 }
@@ -171,6 +176,8 @@ pub enum BlockReason {
     NotEmpty(Side),
     /// A server directory to delete could not be listed: what it holds is unknown.
     NotListed,
+    /// A BACKGROUND sync leaves an item the app has open for a later sync.
+    InUse,
 }
 
 /// What the plan does with an item.

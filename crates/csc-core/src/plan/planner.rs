@@ -956,12 +956,42 @@ impl<'a> Planner<'a> {
         added
     }
 
+    /// BACKGROUND: an item the app has open, one inside an open folder, and a folder that
+    /// holds an open item (moving or deleting it would take the open item along) are left
+    /// for a later sync with no step. This runs before the passes that keep the plan
+    /// consistent, so a folder deletion waits for them like for any item the plan keeps.
+    fn hold_in_use(&mut self) {
+        let req = self.req;
+        if req.in_use.is_empty() || !self.control().flags.contains(SyncControlFlags::BACKGROUND) {
+            return;
+        }
+        let open = |p: &ItemPath| {
+            req.in_use
+                .iter()
+                .any(|o| p.is_self_or_descendant_of(o) || o.is_self_or_descendant_of(p))
+        };
+        for item in &mut self.items {
+            let touches = open(&item.path)
+                || item.ops.iter().any(|o| match &o.action {
+                    Action::MoveRemote { from, to, .. } | Action::MoveLocal { from, to, .. } => {
+                        open(from) || open(to)
+                    }
+                    action => open(action.path()),
+                });
+            if touches && !item.ops.is_empty() {
+                item.outcome = Outcome::Blocked(BlockReason::InUse);
+                item.ops.clear();
+            }
+        }
+    }
+
     /// Orders, checks and guards the plan.
     pub(super) fn finish(mut self) -> Result<Plan, PlanError> {
         let view = self.view;
         // Each path appears once in a plan, so an in-place unstable sort is exact (and allocates
         // nothing, which matters for the memory budget of very large shares).
         self.items.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        self.hold_in_use();
         self.block_non_empty_deletes();
         // Collisions are judged on the deletions that will really run, and before creations
         // are checked, so that a collided directory blocks its subtree.
