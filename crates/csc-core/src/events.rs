@@ -450,6 +450,15 @@ impl EventBus {
         }
     }
 
+    /// Delivers `event` to every subscriber that accepts it but `skip`.
+    pub fn publish_except(&mut self, event: &Event, skip: SubscriberId) {
+        for (id, s) in &mut self.subscribers {
+            if *id != skip && s.filter.accepts(event) {
+                s.push(event.clone());
+            }
+        }
+    }
+
     /// The next event for `id`, if any; `None` also for an unknown subscriber.
     pub fn poll(&mut self, id: SubscriberId, now: Millis) -> Option<Event> {
         let s = self.subscribers.get_mut(&id)?;

@@ -1344,6 +1344,16 @@ impl IdbLocal {
     }
 
     /// The paths of the items that have a conflict record (the `conflict` index).
+    /// The share record as stored: what the last sync of any page of this cache wrote (the
+    /// health figures: last sync, last success, last result), without loading the items.
+    pub async fn share_record(&self) -> Result<Option<ShareRecord>, LocalError> {
+        let tx = self.tx(&[schema::SHARES], TransactionMode::ReadOnly)?;
+        match get(&store_of(&tx, schema::SHARES)?, self.share_key()).await? {
+            Some(v) => Ok(Some(decode::<ShareRecord>("share", &v)?)),
+            None => Ok(None),
+        }
+    }
+
     pub async fn conflicted_items(&self) -> Result<Vec<ItemPath>, LocalError> {
         let tx = self.tx(&[schema::ITEMS], TransactionMode::ReadOnly)?;
         let index = store_of(&tx, schema::ITEMS)?

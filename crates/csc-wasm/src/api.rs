@@ -26,6 +26,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
+use crate::background::{Background, Drive, Tabs, lock_share};
 use crate::cache::{Cache, ShareConfig, ShareSlot};
 use crate::convert::{self, Obj, array, warn};
 use crate::errors::{cache_error, engine_error, error, invalid, type_error};
@@ -54,6 +55,12 @@ export interface OpenOptions {
   /** The IndexedDB database (default `"offline-files"`). */
   name?: string;
   shares: ShareOptions[];
+  /**
+   * Whether this page may run the background sync schedule (default true; one page of the
+   * origin runs it at a time). `false`: never (it still sees every page's events).
+   * `{ minuteMs }`: a schedule minute lasts that many milliseconds — for tests only.
+   */
+  backgroundSync?: boolean | { minuteMs?: number };
 }
 
 /** Where a path is: an item's full URL, or (in a cache of one share) a path inside it. */
@@ -345,6 +352,8 @@ const LISTENER_QUEUE: usize = 4096;
 struct OpenArgs {
     name: Option<String>,
     shares: Vec<ShareArgs>,
+    #[serde(default, with = "serde_wasm_bindgen::preserve")]
+    background_sync: JsValue,
 }
 
 #[derive(Deserialize)]
@@ -856,6 +865,8 @@ impl Listener {
 struct Events {
     listeners: RefCell<Vec<Rc<Listener>>>,
     scheduled: Cell<bool>,
+    /// The other pages of the cache, which get this page's events.
+    tabs: RefCell<Option<Rc<Tabs>>>,
 }
 
 impl Events {
@@ -870,6 +881,10 @@ impl Events {
 
     fn pump(&self) {
         self.scheduled.set(false);
+        let tabs = self.tabs.borrow().clone();
+        if let Some(tabs) = tabs {
+            tabs.forward();
+        }
         let listeners = self.listeners.borrow().clone();
         for l in listeners {
             for (slot, id) in &l.subs {
@@ -898,6 +913,10 @@ impl Events {
 pub struct OfflineFilesCache {
     cache: Rc<Cache>,
     events: Rc<Events>,
+    tabs: Rc<Tabs>,
+    background: Rc<Background>,
+    /// Items this page marked open, with the functions that release their marks.
+    open_marks: RefCell<Vec<(String, ItemPath, js_sys::Function)>>,
 }
 
 impl std::fmt::Debug for OfflineFilesCache {
@@ -908,7 +927,7 @@ impl std::fmt::Debug for OfflineFilesCache {
     }
 }
 
-fn new_sync_id() -> String {
+pub(crate) fn new_sync_id() -> String {
     use csc_core::store::Runtime;
     format!(
         "{:x}-{:016x}",
@@ -969,8 +988,9 @@ impl OfflineFilesCache {
         let args: OpenArgs = convert::options(
             "OfflineFilesCache.open: options",
             options,
-            &["name", "shares"],
+            &["name", "shares", "backgroundSync"],
         )?;
+        let drive = drive_option(&args.background_sync)?;
         // Each share's keys, as the options' own are checked.
         let given = js_sys::Reflect::get(&raw_options, &"shares".into()).unwrap_or_default();
         for (i, share) in js_sys::Array::from(&given).iter().enumerate() {
@@ -1014,9 +1034,16 @@ impl OfflineFilesCache {
                 }
             })));
         }
+        let cache = Rc::new(cache);
+        let tabs = Tabs::new(&cache)?;
+        *events.tabs.borrow_mut() = Some(Rc::clone(&tabs));
+        let background = Background::start(&cache, &tabs, drive);
         Ok(OfflineFilesCache {
-            cache: Rc::new(cache),
+            cache,
             events,
+            tabs,
+            background,
+            open_marks: RefCell::new(Vec::new()),
         })
     }
 
@@ -1664,7 +1691,82 @@ impl OfflineFilesCache {
         for l in self.events.listeners.borrow_mut().drain(..) {
             l.remove();
         }
+        for (_, _, release) in self.open_marks.borrow_mut().drain(..) {
+            let _ = release.call0(&JsValue::NULL);
+        }
+        self.background.stop();
+        self.tabs.close();
         self.cache.close();
+    }
+
+    /// Marks an item open in the app (an editor has it), or, with `open` false, closed again.
+    /// Background syncs, in any page of the origin, leave an open item (and what is below an
+    /// open folder) for later instead of changing it under the user; they report it with
+    /// ERROR_SHARING_VIOLATION. Syncs the user asks for are not affected. The mark goes away
+    /// with the page.
+    #[wasm_bindgen(js_name = setOpen)]
+    pub fn set_open(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: &JsValue,
+        open: Option<bool>,
+    ) -> Result<(), JsValue> {
+        let path = convert::string("setOpen: path", path)?;
+        let (slot, item) = self.cache.locate(&path).map_err(|e| cache_error(&e))?;
+        let mut marks = self.open_marks.borrow_mut();
+        let at = marks
+            .iter()
+            .position(|(url, p, _)| *url == slot.url && *p == item);
+        match (open.unwrap_or(true), at) {
+            (true, None) => {
+                let release = crate::background::mark_open(&slot, &item);
+                marks.push((slot.url.clone(), item, release));
+            }
+            (false, Some(i)) => {
+                let (_, _, release) = marks.remove(i);
+                let _ = release.call0(&JsValue::NULL);
+            }
+            // Already marked so.
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Background sync: its settings (Win32_OfflineFilesBackgroundSync), the next planned
+    /// pass, and a pass on demand. One page of the origin runs the schedule at a time.
+    #[wasm_bindgen(getter, js_name = backgroundSync)]
+    pub fn background_sync(&self) -> crate::api_background::BackgroundSync {
+        crate::api_background::BackgroundSync::new(&self.cache, &self.background)
+    }
+}
+
+/// The `backgroundSync` option of `open`: `true` or absent (this page may run the schedule),
+/// `false` (it never does), or `{ minuteMs }`, which makes a schedule minute last that many
+/// milliseconds (for tests).
+fn drive_option(value: &JsValue) -> Result<Drive, JsValue> {
+    const WHAT: &str = "OfflineFilesCache.open: options.backgroundSync";
+    if value.is_undefined() || value.is_null() || value.as_bool() == Some(true) {
+        return Ok(Drive::Lead {
+            minute_ms: 60_000.0,
+        });
+    }
+    if value.as_bool() == Some(false) {
+        return Ok(Drive::Never);
+    }
+    if !value.is_object() {
+        return Err(type_error(&format!(
+            "{WHAT} must be true, false or {{ minuteMs }}"
+        )));
+    }
+    convert::check_keys(WHAT, value, &["minuteMs"])?;
+    let minute = js_sys::Reflect::get(value, &"minuteMs".into()).unwrap_or_default();
+    match minute.as_f64() {
+        None if minute.is_undefined() => Ok(Drive::Lead {
+            minute_ms: 60_000.0,
+        }),
+        Some(ms) if ms.is_finite() && ms >= 1.0 => Ok(Drive::Lead { minute_ms: ms }),
+        _ => Err(invalid(&format!(
+            "{WHAT}.minuteMs must be a number of milliseconds of at least 1 (60000 is a real minute)"
+        ))),
     }
 }
 
@@ -1741,6 +1843,17 @@ async fn run_synchronize(
         let mut opts = SyncOptions::new(paths, control);
         opts.sync_id = SyncId(sync_id.into());
         opts.allow_deletes = allow_deletes;
+        // Syncs of one share take turns with background passes and other pages' syncs.
+        let _lock = match lock_share(&slot.database, &slot.url).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                end(callbacks, HResult::BUSY);
+                return Err(e);
+            }
+        };
+        if control.flags.contains(SyncControlFlags::BACKGROUND) {
+            crate::background::refresh_in_use(&slot).await;
+        }
         let _running = slot.running(opts.cancel.clone());
         let mut sink = Sink::new(&slot.url, callbacks, signal, &mut items);
         let result = match handler.as_mut() {
@@ -1802,6 +1915,13 @@ async fn run_pins(
     );
     let mut overall = HResult::S_OK;
     for (slot, paths) in groups {
+        let _lock = match lock_share(&slot.database, &slot.url).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                end(callbacks, HResult::BUSY);
+                return Err(e);
+            }
+        };
         let mut sink = Sink::new(&slot.url, callbacks, signal, &mut items);
         let result = if pin {
             slot.engine.pin(&paths, opts, &mut sink).await

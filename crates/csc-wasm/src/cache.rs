@@ -105,6 +105,8 @@ pub struct ShareSlot {
     pub share_url: ShareUrl,
     /// The engine.
     pub engine: ShareEngine,
+    /// The IndexedDB database the share's cache lives in (it names the share's sync lock).
+    pub database: String,
     running: RefCell<Vec<CancelToken>>,
 }
 
@@ -195,6 +197,7 @@ impl Cache {
                 url,
                 share_url,
                 engine,
+                database: name.to_owned(),
                 running: RefCell::new(Vec::new()),
             }));
         }

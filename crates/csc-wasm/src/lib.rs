@@ -11,13 +11,20 @@
 //! - `convert` — option objects in (serde-wasm-bindgen, with the field's path in every error),
 //!   results and events out.
 //! - `errors` — `OfflineFilesError` codes, and `TypeError`s for arguments of the wrong type.
-//! - `api` — the exported class.
+//! - `api` — the exported class; `api_background` — its `backgroundSync` object.
+//! - `background` — background sync in the browser: the schedule's timers, one leading page
+//!   per origin (Web Locks), events passed between pages (BroadcastChannel), the share locks
+//!   that keep syncs of one share from overlapping (`tabs.js`).
 //! - `runtime` — the engine's clock, timers and seed in the browser.
 
 pub mod constants;
 
 #[cfg(target_arch = "wasm32")]
 mod api;
+#[cfg(target_arch = "wasm32")]
+mod api_background;
+#[cfg(target_arch = "wasm32")]
+mod background;
 #[cfg(target_arch = "wasm32")]
 pub mod cache;
 #[cfg(target_arch = "wasm32")]

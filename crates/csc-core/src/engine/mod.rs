@@ -403,6 +403,22 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         self.notify();
     }
 
+    /// Delivers events that another engine on the same cache published (a page in another tab
+    /// of the same browser) to this engine's subscribers, all but `skip` (the subscriber that
+    /// forwards this engine's own events to the others, so nothing echoes back). They are not
+    /// logged again: the engine that published them did.
+    pub fn relay(&self, events: &[Event], skip: SubscriberId) {
+        if events.is_empty() {
+            return;
+        }
+        let mut bus = self.bus.borrow_mut();
+        for e in events {
+            bus.publish_except(e, skip);
+        }
+        drop(bus);
+        self.notify();
+    }
+
     /// Calls the function set by [`Engine::set_notify`], if any, with no borrow held.
     fn notify(&self) {
         let notify = self.notify.borrow().as_ref().map(|n| Rc::clone(&n.0));
