@@ -398,3 +398,44 @@ fn opening_a_cache_removes_content_a_crash_left_staged() {
     let _engine = open();
     assert_eq!(local.blob_count(), 0);
 }
+
+#[test]
+fn browsing_a_folder_shows_cached_items_and_server_names_not_yet_cached_offline_too() {
+    let rig = Rig::new();
+    rig.remote.put_file(&p("docs/pinned.txt"), b"pinned");
+    rig.remote
+        .put_file(&p("docs/online-only.txt"), b"on the server only");
+    rig.remote.put_file(&p("docs/sub/deeper.txt"), b"below");
+    rig.refresh();
+    let opts = PinOptions {
+        deep: false,
+        flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
+    };
+    run(rig.engine.pin(&[p("docs/pinned.txt")], opts, &mut ())).unwrap();
+    run(rig
+        .engine
+        .write_file(&p("docs/created-offline.txt"), b"new"))
+    .unwrap();
+    run(rig.engine.transition_offline()).unwrap();
+
+    let entries = run(rig.engine.browse(&p("docs"))).unwrap();
+    let seen: Vec<(&str, bool, bool)> = entries
+        .iter()
+        .map(|e| (e.path.as_str(), e.cached.is_some(), e.server.is_some()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("docs/created-offline.txt", true, false),
+            ("docs/online-only.txt", false, true),
+            ("docs/pinned.txt", true, true),
+            ("docs/sub", false, true),
+        ]
+    );
+    let root = run(rig.engine.browse(&ItemPath::root())).unwrap();
+    assert_eq!(root.len(), 1, "only the direct children: {root:?}");
+    assert!(matches!(
+        run(rig.engine.browse(&p("nowhere"))),
+        Err(EngineError::NotFound(_))
+    ));
+}

@@ -31,12 +31,6 @@ use crate::cache::{Cache, ShareConfig, ShareSlot};
 use crate::convert::{self, Obj, array, warn};
 use crate::errors::{cache_error, engine_error, error, invalid, type_error};
 
-#[wasm_bindgen(start)]
-fn start() {
-    console_error_panic_hook::set_once();
-    crate::runtime::use_browser_nfc();
-}
-
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
 /** A share the cache syncs with: a WebDAV collection. */
@@ -984,6 +978,7 @@ impl OfflineFilesCache {
     pub async fn open(
         #[wasm_bindgen(unchecked_param_type = "OpenOptions")] options: JsValue,
     ) -> Result<OfflineFilesCache, JsValue> {
+        crate::runtime::install();
         let raw_options = options.clone();
         let args: OpenArgs = convert::options(
             "OfflineFilesCache.open: options",

@@ -60,7 +60,7 @@ const RELAY_QUEUE: usize = 4096;
 
 /// A share's sync lock, held until dropped.
 #[derive(Debug)]
-pub(crate) struct ShareLock(js_sys::Function);
+pub struct ShareLock(js_sys::Function);
 
 impl Drop for ShareLock {
     fn drop(&mut self) {
@@ -70,7 +70,7 @@ impl Drop for ShareLock {
 
 /// Waits for the lock of `share` in the cache `database`: syncs, pins and background passes
 /// of one share take turns across every page of the origin.
-pub(crate) async fn lock_share(database: &str, share: &str) -> Result<ShareLock, JsValue> {
+pub async fn lock_share(database: &str, share: &str) -> Result<ShareLock, JsValue> {
     let release = JsFuture::from(acquire(&format!("offline-files:{database}:{share}"))).await?;
     Ok(ShareLock(release.unchecked_into()))
 }

@@ -35,6 +35,8 @@ pub mod errors;
 pub mod runtime;
 
 #[cfg(target_arch = "wasm32")]
+pub use background::{ShareLock, lock_share};
+#[cfg(target_arch = "wasm32")]
 pub use cache::{Cache, ShareEngine};
 #[cfg(target_arch = "wasm32")]
 pub use runtime::WebRuntime;

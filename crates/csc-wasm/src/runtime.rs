@@ -30,9 +30,17 @@ impl Runtime for WebRuntime {
     }
 }
 
+/// Prepares the module before a cache is used: Rust panics reported on the console with their
+/// message, and the browser's NFC for csc-core ([`use_browser_nfc`]). `OfflineFilesCache.open`
+/// calls it; a program using [`crate::Cache`] from Rust calls it at start. Not a wasm-bindgen
+/// start function: a binary embedding this crate (the web app) keeps its own `main` as start.
+pub fn install() {
+    console_error_panic_hook::set_once();
+    use_browser_nfc();
+}
+
 /// Hands csc-core the browser's Unicode NFC (`String.prototype.normalize`), so the package
-/// ships without NFC tables of its own (see csc-core's `unicode` module). Called once when
-/// the module starts; a program using [`crate::Cache`] from Rust calls it too.
+/// ships without NFC tables of its own (see csc-core's `unicode` module).
 pub fn use_browser_nfc() {
     csc_core::unicode::set_host_nfc(|name| {
         String::from(js_sys::JsString::from(name).normalize("NFC"))

@@ -26,7 +26,7 @@ impl Drop for Running {
     }
 }
 
-fn free_port() -> Result<u16> {
+pub(crate) fn free_port() -> Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")
         .context("no free loopback port")?
         .local_addr()?

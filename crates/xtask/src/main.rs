@@ -5,6 +5,7 @@
 //! reported once, here, and turned into exit code 1; a usage error is exit
 //! code 2, as is customary for command-line tools.
 
+mod app;
 mod bench;
 mod browser;
 mod package;
@@ -35,7 +36,8 @@ commands:
   package     build the npm package offline-files (wasm-pack) into target/offline-files, with its tarball
   bench-package  first sync-in of 10,000 × 1 KB files by the npm package vs a raw JS ceiling in
               the same page, and the request count of a no-op sync (FILES, SIZE, ROUNDS, BATCH)
-  run [args]  run the product as far as it exists (the csc-testkit demo), passing args through";
+  run [--addr A]  build the web app (Trunk) and serve it with a demo share on http://127.0.0.1:8080
+  demo [args] the sync engine on an in-memory demo share, step by step (csc-testkit), args passed through";
 
 fn main() -> ExitCode {
     let mut args = env::args();
@@ -57,7 +59,8 @@ fn main() -> ExitCode {
         "bench-idb" => bench::bench_idb(&root),
         "bench-package" => bench::bench_package(&root),
         "package" => package::build(&root).map(drop),
-        "run" => run_demo(&rest),
+        "run" => app::run(&root, &rest),
+        "demo" => run_demo(&rest),
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -89,7 +92,7 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// `cargo xtask run`: for now the product is the testkit's demo.
+/// `cargo xtask demo`: the testkit's walk-through of the engine, in memory.
 ///
 /// This one command keeps the caller's working directory, so that relative
 /// paths among the passed-through arguments mean what the caller meant.

@@ -21,6 +21,10 @@ const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// `--locked`).
 const WASM_PACK_VERSION: &str = "0.15.1";
 
+/// The Trunk version that builds the web app (TOOLCHAIN.md: 0.22 needs a newer rustc; this
+/// must equal `trunk-version` in Trunk.toml).
+pub(crate) const TRUNK_VERSION: &str = "0.21.14";
+
 /// One thing to install.
 #[derive(Debug)]
 struct Step {
@@ -71,6 +75,24 @@ fn steps() -> Vec<Step> {
                     "wasm-pack",
                     "--version",
                     WASM_PACK_VERSION,
+                    "--locked",
+                    "--force",
+                ]))
+            },
+        },
+        Step {
+            name: format!("trunk {TRUNK_VERSION}"),
+            is_installed: || {
+                process::probe(Command::new("trunk").arg("--version"))
+                    .is_some_and(|output| reports_version(&output, TRUNK_VERSION))
+            },
+            // About 7 minutes on two cores, once.
+            install: || {
+                process::run(process::cargo().args([
+                    "install",
+                    "trunk",
+                    "--version",
+                    TRUNK_VERSION,
                     "--locked",
                     "--force",
                 ]))

@@ -12,7 +12,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 
-use crate::{browser, package, process, pure, setup};
+use crate::{app, browser, package, process, pure, setup};
 
 /// One step of the suite.
 #[derive(Debug)]
@@ -27,8 +27,7 @@ enum Action {
     Cargo(&'static [&'static str]),
     /// The purity check, run in this process.
     CheckPure,
-    /// The README's run command (`cargo xtask run`), checked for its walk-through to end in
-    /// a converged share.
+    /// The engine's walk-through (`cargo xtask demo`), checked to end in a converged share.
     Demo,
     /// The deterministic simulation in release mode, ending with its figure line.
     Simulation,
@@ -38,6 +37,11 @@ enum Action {
     E2e,
     /// The npm package built by wasm-pack, and its Playwright tests.
     Package,
+    /// The web app built by Trunk, and its Playwright tests.
+    App,
+    /// The README's run command (`cargo xtask run --check`): the app and the demo share
+    /// served, answered, and stopped.
+    RunCheck,
 }
 
 /// The suite, cheapest and most likely to fail first.
@@ -59,7 +63,8 @@ const STEPS: &[Step] = &[
     },
     Step {
         name: "clippy on wasm32",
-        // The browser-only code (the fetch transport and its tests) is only seen on wasm32.
+        // The browser-only code (the fetch transport, the package, the app) is only seen on
+        // wasm32.
         action: Action::Cargo(&[
             "clippy",
             "-p",
@@ -72,9 +77,12 @@ const STEPS: &[Step] = &[
             "csc-idb",
             "-p",
             "csc-wasm",
+            "-p",
+            "csc-app",
             "--target",
             "wasm32-unknown-unknown",
             "--lib",
+            "--bins",
             "--tests",
             "--features",
             "csc-webdav/browser-tests,csc-idb/browser-tests",
@@ -136,12 +144,20 @@ const STEPS: &[Step] = &[
         action: Action::Package,
     },
     Step {
+        name: "web app (Trunk, Playwright)",
+        action: Action::App,
+    },
+    Step {
         name: "check-pure",
         action: Action::CheckPure,
     },
     Step {
-        name: "run command",
+        name: "engine demo",
         action: Action::Demo,
+    },
+    Step {
+        name: "run command",
+        action: Action::RunCheck,
     },
 ];
 
@@ -160,6 +176,8 @@ impl Step {
             Action::BrowserWebdav => browser::webdav_in_browser(root),
             Action::E2e => browser::e2e(root),
             Action::Package => package::test(root),
+            Action::App => app::test(root),
+            Action::RunCheck => app::run(root, &["--check".to_owned()]),
             Action::Simulation => {
                 let output = process::tee(
                     process::cargo()
@@ -289,7 +307,9 @@ mod tests {
                 "IndexedDB cache in headless Chromium",
                 "IndexedDB page close and real quota (Playwright)",
                 "npm package offline-files (Playwright)",
+                "web app (Trunk, Playwright)",
                 "check-pure",
+                "engine demo",
                 "run command"
             ]
         );
@@ -300,7 +320,7 @@ mod tests {
         let outcomes = vec![Outcome::Passed(Duration::from_millis(1500)); STEPS.len()];
         let text = summary(&outcomes);
         assert!(
-            text.ends_with("\nxtask test: 12 steps passed, 0 failed"),
+            text.ends_with("\nxtask test: 14 steps passed, 0 failed"),
             "{text}"
         );
         assert!(text.starts_with("fmt "), "{text}");

@@ -42,7 +42,7 @@ use crate::store::{
 };
 
 pub use content::{ContentHasher, hash_bytes};
-pub use ops::{DeleteOptions, EnumOptions, ItemInfo, PinOptions};
+pub use ops::{BrowseEntry, DeleteOptions, EnumOptions, ItemInfo, PinOptions};
 pub use progress::{
     CancelToken, ConflictHandler, ConflictInfo, CopyAvailability, SimpleProgress, SyncErrorInfo,
     SyncProgress,

@@ -71,6 +71,18 @@ pub struct DeleteOptions {
     pub flags: DeleteFlags,
 }
 
+/// One name of a folder as a file browser shows it: the cached item, the server's copy as the
+/// last listing saw it, or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowseEntry {
+    /// The item.
+    pub path: ItemPath,
+    /// The cached item, if the cache holds it (pinned, sparse, created offline…).
+    pub cached: Option<ItemInfo>,
+    /// The server's copy in the stored listing, if it has one.
+    pub server: Option<Meta>,
+}
+
 /// Options of EnumItemsEx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct EnumOptions {
@@ -876,6 +888,41 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             out.push(info);
         }
         Ok(out)
+    }
+
+    /// The children of `path` for a file browser: the cached items and the server's names
+    /// from the stored listing (as of the last sync or refresh), by path. Works offline; a
+    /// folder neither cached nor listed is [`EngineError::NotFound`].
+    pub async fn browse(&self, path: &ItemPath) -> Result<Vec<BrowseEntry>, EngineError> {
+        let snapshot = self.local.load().await?;
+        let tree = CacheTree::new(snapshot.items.into_iter().map(|s| s.entry).collect())
+            .map_err(|e| EngineError::Corrupt(e.to_string()))?;
+        let listed = |p: &ItemPath| snapshot.listing.iter().any(|r| &r.path == p);
+        if !path.is_root() && tree.get(path).is_none() && !listed(path) {
+            return Err(EngineError::NotFound(path.clone()));
+        }
+        let mut out: BTreeMap<ItemPath, BrowseEntry> = BTreeMap::new();
+        let is_child = |p: &ItemPath| p.parent().as_ref() == Some(path);
+        for e in tree.subtree(path).iter().filter(|e| is_child(&e.path)) {
+            out.insert(
+                e.path.clone(),
+                BrowseEntry {
+                    path: e.path.clone(),
+                    cached: Some(self.info(&tree, e)),
+                    server: None,
+                },
+            );
+        }
+        for r in snapshot.listing.into_iter().filter(|r| is_child(&r.path)) {
+            out.entry(r.path.clone())
+                .or_insert_with(|| BrowseEntry {
+                    path: r.path.clone(),
+                    cached: None,
+                    server: None,
+                })
+                .server = Some(r.meta);
+        }
+        Ok(out.into_values().collect())
     }
 
     fn info(&self, tree: &CacheTree, e: &CacheEntry) -> ItemInfo {

@@ -1,0 +1,932 @@
+//! The views. Every view reads plain data from signals; actions run the engine in a spawned
+//! task and then reload what they changed. Names from the server are only ever rendered as
+//! text nodes, never as markup.
+
+use std::rc::Rc;
+
+use csc_core::engine::{
+    BrowseEntry, CancelToken, PinOptions, SyncErrorInfo, SyncOptions, SyncProgress,
+};
+use csc_core::events::{Event, HResult};
+use csc_core::win::{OpResponse, PinControlFlags, SyncControl, SyncControlFlags};
+use csc_core::{Connectivity, ItemPath, LocalChanges, Presence};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::state::{self, EventRow, LOG_LIMIT, SavedShare};
+use crate::text;
+
+/// Mounts the app on the page.
+pub(crate) fn start() {
+    csc_wasm::runtime::install();
+    leptos::mount::mount_to_body(App);
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Browse,
+    Events,
+}
+
+/// One row of the folder listing. Its key is the whole row: a row that changed is drawn
+/// again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Row {
+    path: String,
+    name: String,
+    is_dir: bool,
+    size: Option<u64>,
+    modified: Option<String>,
+    /// Words shown as badges: "pinned", "available offline", "sparse", "online only",
+    /// "created offline", "modified offline", "deleted offline", "suspended".
+    badges: Vec<&'static str>,
+    pinned: bool,
+    cached: bool,
+}
+
+/// The text editor's state.
+#[derive(Debug, Clone, PartialEq)]
+struct Editor {
+    path: String,
+    text: String,
+}
+
+/// A sync running or finished, as the progress panel shows it.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct SyncView {
+    running: bool,
+    label: String,
+    current: String,
+    done: usize,
+    failed: usize,
+    results: Vec<(String, String, bool)>,
+    outcome: String,
+}
+
+/// Every signal of the app (all `Copy`).
+#[derive(Debug, Clone, Copy)]
+struct Ui {
+    tab: RwSignal<Tab>,
+    error: RwSignal<Option<String>>,
+    ready: RwSignal<bool>,
+    share: RwSignal<String>,
+    connect: RwSignal<String>,
+    online: RwSignal<bool>,
+    folder: RwSignal<String>,
+    rows: RwSignal<Vec<Row>>,
+    editor: RwSignal<Option<Editor>>,
+    sync: RwSignal<SyncView>,
+    events: RwSignal<Vec<EventRow>>,
+    next_event: RwSignal<u64>,
+    event_filter: RwSignal<String>,
+}
+
+impl Ui {
+    fn new() -> Ui {
+        Ui {
+            tab: RwSignal::new(Tab::Browse),
+            error: RwSignal::new(None),
+            ready: RwSignal::new(false),
+            share: RwSignal::new(String::new()),
+            connect: RwSignal::new(String::new()),
+            online: RwSignal::new(false),
+            folder: RwSignal::new(String::new()),
+            rows: RwSignal::new(Vec::new()),
+            editor: RwSignal::new(None),
+            sync: RwSignal::new(SyncView::default()),
+            events: RwSignal::new(Vec::new()),
+            next_event: RwSignal::new(0),
+            event_filter: RwSignal::new(String::new()),
+        }
+    }
+
+    /// Shows an error where a person looks first, in words, with what to do.
+    fn fail(self, what: &str, error: impl std::fmt::Display) {
+        self.error.set(Some(format!("{what}: {error}")));
+    }
+
+    /// Opens the cache for the saved shares, then lists the share if it can be reached.
+    async fn open(self) {
+        let shares = state::saved_shares();
+        self.share.set(shares[0].url.clone());
+        let on_events: Rc<dyn Fn()> = Rc::new(move || {
+            // Engines publish in the middle of their work: read the events afterwards.
+            spawn_local(async move { self.pull_events() });
+        });
+        if let Err(e) = state::open(&shares, on_events).await {
+            self.fail("The cache could not be opened", e);
+            return;
+        }
+        self.ready.set(true);
+        self.reload().await;
+        self.refresh().await;
+    }
+
+    /// Moves new engine events into the log (newest first, bounded).
+    fn pull_events(self) {
+        let events = state::take_events();
+        if events.is_empty() {
+            return;
+        }
+        let mut seq = self.next_event.get_untracked();
+        let time = text::time(state::now());
+        let rows: Vec<EventRow> = events
+            .iter()
+            .map(|e| {
+                seq += 1;
+                event_row(seq, e, &time)
+            })
+            .collect();
+        self.next_event.set(seq);
+        self.events.update(|log| {
+            for row in rows {
+                log.insert(0, row);
+            }
+            log.truncate(LOG_LIMIT);
+        });
+        // Connectivity and items may have changed with them.
+        self.show_connectivity();
+    }
+
+    fn show_connectivity(self) {
+        let Some(slot) = state::slot() else { return };
+        let share = state::engine_of(&slot).share();
+        let (online, words) = match share.state.connectivity {
+            Connectivity::Online => (true, "online".to_owned()),
+            Connectivity::Offline(cause) => (
+                false,
+                format!(
+                    "offline: {}",
+                    match cause {
+                        csc_core::OfflineCause::Forced => "you chose Work offline",
+                        csc_core::OfflineCause::Slow => "the link is slow",
+                        csc_core::OfflineCause::Error =>
+                            "the server cannot be reached; it is tried again at the next sync",
+                        csc_core::OfflineCause::Conflict => "a conflict waits in Sync Center",
+                        csc_core::OfflineCause::Suspended => "suspended",
+                    }
+                ),
+            ),
+        };
+        self.online.set(online);
+        self.connect.set(words);
+    }
+
+    /// Lists the share on the server (names only), so that the browser shows what is there.
+    async fn refresh(self) {
+        let Some(slot) = state::slot() else { return };
+        let engine = state::engine_of(&slot);
+        if engine.share().state.connectivity
+            == Connectivity::Offline(csc_core::OfflineCause::Forced)
+        {
+            return;
+        }
+        let Ok(_lock) = csc_wasm::lock_share(&slot.database, &slot.url).await else {
+            return;
+        };
+        let opts = SyncOptions::new(
+            vec![ItemPath::root()],
+            SyncControl::new(SyncControlFlags::empty()),
+        );
+        if let Err(e) = engine.synchronize(&opts, &mut (), &mut ()).await {
+            self.error.set(Some(format!(
+                "The share could not be reached ({e}). What is available offline is shown; Sync now tries again."
+            )));
+        }
+        self.show_connectivity();
+        self.reload().await;
+    }
+
+    /// Reads the current folder again from the cache and the stored listing.
+    async fn reload(self) {
+        let Some(slot) = state::slot() else { return };
+        self.show_connectivity();
+        let folder = self.folder.get_untracked();
+        let path = match state::item_path(&folder) {
+            Ok(p) => p,
+            Err(e) => return self.fail("That folder cannot be shown", e),
+        };
+        match state::engine_of(&slot).browse(&path).await {
+            Ok(entries) => self.rows.set(entries.iter().map(row).collect()),
+            Err(csc_core::engine::EngineError::NotFound(_)) if !path.is_root() => {
+                self.folder.set(String::new());
+                Box::pin(self.reload()).await;
+            }
+            Err(e) => self.fail("The folder could not be read", e),
+        }
+    }
+
+    fn act(
+        self,
+        what: &'static str,
+        job: impl std::future::Future<Output = Result<(), String>> + 'static,
+    ) {
+        self.error.set(None);
+        spawn_local(async move {
+            if let Err(e) = job.await {
+                self.fail(what, e);
+            }
+            self.reload().await;
+        });
+    }
+}
+
+fn row(e: &BrowseEntry) -> Row {
+    let name = e.path.name().to_owned();
+    let is_dir = e
+        .cached
+        .as_ref()
+        .map(|c| c.item_type == csc_core::win::ItemType::Directory)
+        .or_else(|| e.server.as_ref().map(|m| m.kind.is_dir()))
+        .unwrap_or(false);
+    let mut badges = Vec::new();
+    let mut pinned = false;
+    let (size, modified) = match (&e.cached, &e.server) {
+        (Some(c), _) if c.local.is_some() => {
+            let l = c.local.as_ref().expect("checked");
+            (Some(l.size), Some(text::time(l.modified)))
+        }
+        (_, Some(m)) => (Some(m.size), Some(text::time(m.modified))),
+        _ => (None, None),
+    };
+    match &e.cached {
+        None => badges.push("online only"),
+        Some(c) => {
+            pinned = c.pins.is_pinned();
+            if pinned {
+                badges.push("pinned");
+            }
+            match c.presence {
+                Presence::Full if !is_dir => badges.push("available offline"),
+                Presence::Sparse => badges.push("sparse"),
+                Presence::Deleted => badges.push("deleted offline"),
+                _ => {}
+            }
+            if c.changes.contains(LocalChanges::CREATED) {
+                badges.push("created offline");
+            } else if c
+                .changes
+                .intersects(LocalChanges::DATA | LocalChanges::ATTRIBUTES | LocalChanges::TIME)
+            {
+                badges.push("modified offline");
+            }
+            if c.suspension.suspended {
+                badges.push("suspended");
+            }
+        }
+    }
+    if is_dir
+        && e.cached
+            .as_ref()
+            .is_some_and(|c| c.presence == Presence::Ghost)
+    {
+        badges.push("name only");
+    }
+    Row {
+        path: e.path.as_str().to_owned(),
+        name,
+        is_dir,
+        size: if is_dir { None } else { size },
+        modified,
+        badges,
+        pinned,
+        cached: e.cached.is_some(),
+    }
+}
+
+fn event_row(seq: u64, e: &Event, time: &str) -> EventRow {
+    let detail = match e {
+        Event::SyncBegin { sync } => format!("sync {}", sync.0),
+        Event::SyncEnd { sync, result } => {
+            format!("sync {}: {}", sync.0, text::result(*result, None))
+        }
+        Event::SyncFileResult { sync, result, .. } => {
+            format!("sync {}: {}", sync.0, text::result(*result, None))
+        }
+        Event::BackgroundSyncBegin { control } | Event::BackgroundSyncEnd { control } => {
+            format!(
+                "flags 0x{:X} ({})",
+                control.to_windows(),
+                flag_words(control.flags)
+            )
+        }
+        Event::ConflictAdded { state, .. }
+        | Event::ConflictUpdated { state, .. }
+        | Event::ConflictRemoved { state, .. } => state.name().to_owned(),
+        _ => String::new(),
+    };
+    EventRow {
+        seq,
+        kind: csc_wasm::constants::event_type(e.id()),
+        path: e
+            .item()
+            .map(|i| i.path.as_str().to_owned())
+            .unwrap_or_default(),
+        detail,
+        time: time.to_owned(),
+    }
+}
+
+/// Flags in words: "two-way", "in only", "out only", plus the others by name.
+fn flag_words(flags: SyncControlFlags) -> String {
+    let mut words = vec![match (
+        flags.contains(SyncControlFlags::SYNCIN),
+        flags.contains(SyncControlFlags::SYNCOUT),
+    ) {
+        (true, true) => "two-way",
+        (true, false) => "in only",
+        (false, true) => "out only",
+        (false, false) => "no direction",
+    }];
+    for (flag, word) in [
+        (SyncControlFlags::FILLSPARSE, "fill sparse"),
+        (SyncControlFlags::PINNEWFILES, "pin new files"),
+        (SyncControlFlags::SKIPSUSPENDEDDIRS, "skip suspended"),
+        (SyncControlFlags::BACKGROUND, "background"),
+    ] {
+        if flags.contains(flag) {
+            words.push(word);
+        }
+    }
+    words.join(", ")
+}
+
+/// Progress of a sync into the panel's signal.
+struct Progress {
+    view: RwSignal<SyncView>,
+    cancel: CancelToken,
+}
+
+impl SyncProgress for Progress {
+    fn query_abort(&mut self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    fn item_begin(&mut self, path: &ItemPath) -> OpResponse {
+        let path = path.as_str().to_owned();
+        self.view.update(|v| v.current = path);
+        OpResponse::Continue
+    }
+
+    fn item_result(
+        &mut self,
+        path: &ItemPath,
+        result: HResult,
+        error: Option<&SyncErrorInfo>,
+    ) -> OpResponse {
+        let ok = result.is_ok();
+        let words = text::result(result, error.map(|e| e.description.as_str()));
+        let path = path.as_str().to_owned();
+        self.view.update(|v| {
+            v.done += 1;
+            if !ok {
+                v.failed += 1;
+            }
+            v.results.insert(0, (path, words, ok));
+            v.results.truncate(200);
+        });
+        OpResponse::Continue
+    }
+}
+
+thread_local! {
+    static RUNNING: std::cell::RefCell<Option<CancelToken>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs Sync now for the whole share in a direction.
+fn sync_now(ui: Ui, flags: SyncControlFlags, label: &'static str) {
+    if ui.sync.get_untracked().running {
+        return;
+    }
+    ui.error.set(None);
+    let cancel = CancelToken::new();
+    RUNNING.with(|r| *r.borrow_mut() = Some(cancel.clone()));
+    ui.sync.set(SyncView {
+        running: true,
+        label: label.to_owned(),
+        ..SyncView::default()
+    });
+    spawn_local(async move {
+        let outcome = match state::slot() {
+            None => "the cache is not open".to_owned(),
+            Some(slot) => match csc_wasm::lock_share(&slot.database, &slot.url).await {
+                Err(_) => "another page holds the share; try again".to_owned(),
+                Ok(_lock) => {
+                    let mut opts =
+                        SyncOptions::new(vec![ItemPath::root()], SyncControl::new(flags));
+                    opts.cancel = cancel.clone();
+                    let mut progress = Progress {
+                        view: ui.sync,
+                        cancel,
+                    };
+                    let engine = state::engine_of(&slot);
+                    match engine.synchronize(&opts, &mut (), &mut progress).await {
+                        Ok(s) if s.failed == 0 && s.conflicts == 0 => {
+                            "done: everything is in sync".to_owned()
+                        }
+                        Ok(s) => format!(
+                            "done: {} failed, {} conflict(s) left for you in Sync Center",
+                            s.failed, s.conflicts
+                        ),
+                        Err(csc_core::engine::EngineError::Cancelled) => {
+                            "cancelled: what was finished stays synced".to_owned()
+                        }
+                        Err(e) => format!("stopped: {e}"),
+                    }
+                }
+            },
+        };
+        RUNNING.with(|r| r.borrow_mut().take());
+        ui.sync.update(|v| {
+            v.running = false;
+            v.current.clear();
+            v.outcome = outcome;
+        });
+        ui.reload().await;
+    });
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let ui = Ui::new();
+    provide_context(ui);
+    spawn_local(async move { ui.open().await });
+    let tab_button = move |tab: Tab, label: &'static str, id: &'static str| {
+        view! {
+            <button
+                role="tab"
+                data-testid=id
+                aria-selected=move || (ui.tab.get() == tab).to_string()
+                on:click=move |_| ui.tab.set(tab)
+            >
+                {label}
+            </button>
+        }
+    };
+    view! {
+        <header>
+            <h1>"Offline Files"</h1>
+            <ShareBar/>
+        </header>
+        <p class="error" role="alert" data-testid="error" hidden=move || ui.error.get().is_none()>
+            {move || ui.error.get().unwrap_or_default()}
+            " "
+            <button on:click=move |_| ui.error.set(None)>"Dismiss"</button>
+        </p>
+        <SyncPanel/>
+        <nav role="tablist">
+            {tab_button(Tab::Browse, "Browse", "tab-browse")}
+            {tab_button(Tab::Events, "Events", "tab-events")}
+        </nav>
+        <main>
+            {move || match ui.tab.get() {
+                Tab::Browse => view! { <Browse/> }.into_any(),
+                Tab::Events => view! { <Events/> }.into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn ShareBar() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let adding = RwSignal::new(false);
+    let url = RwSignal::new(String::new());
+    let token = RwSignal::new(String::new());
+    let transition = move |_| {
+        let online = ui.online.get_untracked();
+        ui.act("The share could not change mode", async move {
+            let slot = state::slot().ok_or("the cache is not open")?;
+            let engine = state::engine_of(&slot);
+            if online {
+                engine.transition_offline().await.map_err(|e| e.to_string())
+            } else {
+                engine
+                    .transition_online()
+                    .await
+                    .map_err(|e| e.to_string())?;
+                Ok(())
+            }
+        });
+        spawn_local(async move { ui.refresh().await });
+    };
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let share = SavedShare {
+            url: url.get_untracked().trim().to_owned(),
+            token: Some(token.get_untracked()).filter(|t| !t.is_empty()),
+        };
+        if !(share.url.starts_with("http://") || share.url.starts_with("https://")) {
+            ui.fail(
+                "That share cannot be added",
+                "give the full http(s) address of a WebDAV folder, such as https://host/dav/",
+            );
+            return;
+        }
+        state::save_shares(&[share]);
+        adding.set(false);
+        ui.ready.set(false);
+        spawn_local(async move { ui.open().await });
+    };
+    view! {
+        <section class="share" aria-label="Share">
+            <span data-testid="share-url">{move || ui.share.get()}</span>
+            " — "
+            <span data-testid="connect-state">{move || ui.connect.get()}</span>
+            " "
+            <button data-testid="work-offline" on:click=transition disabled=move || !ui.ready.get()>
+                {move || if ui.online.get() { "Work offline" } else { "Work online" }}
+            </button>
+            <button on:click=move |_| adding.update(|a| *a = !*a)>"Change share"</button>
+            <form hidden=move || !adding.get() on:submit=save>
+                <label>"Share URL " <input type="url" required prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/></label>
+                <label>" Token " <input type="password" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/></label>
+                <button type="submit">"Use this share"</button>
+            </form>
+        </section>
+    }
+}
+
+#[component]
+fn SyncPanel() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let direction = RwSignal::new("two-way".to_owned());
+    let start = move |_| {
+        let (flags, label) = match direction.get_untracked().as_str() {
+            "in" => (
+                SyncControlFlags::SYNCIN | SyncControlFlags::FILLSPARSE,
+                "in only",
+            ),
+            "out" => (SyncControlFlags::SYNCOUT, "out only"),
+            _ => (
+                SyncControlFlags::SYNCIN
+                    | SyncControlFlags::SYNCOUT
+                    | SyncControlFlags::FILLSPARSE
+                    | SyncControlFlags::PINNEWFILES,
+                "two-way",
+            ),
+        };
+        sync_now(ui, flags, label);
+    };
+    let cancel = move |_| {
+        RUNNING.with(|r| {
+            if let Some(t) = r.borrow().as_ref() {
+                t.cancel();
+            }
+        })
+    };
+    view! {
+        <section class="sync" aria-label="Sync">
+            <label>"Direction "
+                <select on:change=move |ev| direction.set(event_target_value(&ev))>
+                    <option value="two-way">"Two-way"</option>
+                    <option value="in">"In only (server to here)"</option>
+                    <option value="out">"Out only (here to server)"</option>
+                </select>
+            </label>
+            " "
+            <button data-testid="sync-now" on:click=start disabled=move || !ui.ready.get() || ui.sync.get().running>"Sync now"</button>
+            <button data-testid="sync-cancel" on:click=cancel hidden=move || !ui.sync.get().running>"Cancel"</button>
+            <div hidden=move || { let s = ui.sync.get(); !s.running && s.outcome.is_empty() }>
+                <progress data-testid="sync-progress" max="1" value=move || if ui.sync.get().running { "0.5" } else { "1" }></progress>
+                <span data-testid="sync-status">
+                    {move || {
+                        let s = ui.sync.get();
+                        if s.running {
+                            format!("Syncing ({}): {} done, {} failed — {}", s.label, s.done, s.failed, s.current)
+                        } else {
+                            format!("Sync ({}) {}", s.label, s.outcome)
+                        }
+                    }}
+                </span>
+                <ul class="results" data-testid="sync-results">
+                    <For each=move || ui.sync.get().results key=|r| (r.0.clone(), r.1.clone()) let:r>
+                        <li class:failed=!r.2><span class="path">{r.0}</span>": "{r.1}</li>
+                    </For>
+                </ul>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn Browse() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let upload: NodeRef<leptos::html::Input> = NodeRef::new();
+    let go = move |folder: String| {
+        ui.folder.set(folder);
+        spawn_local(async move { ui.reload().await });
+    };
+    let new_folder = move |_| {
+        let Some(name) = prompt("Name of the new folder") else {
+            return;
+        };
+        let path = join(&ui.folder.get_untracked(), &name);
+        ui.act("The folder could not be made", async move {
+            let slot = state::slot().ok_or("the cache is not open")?;
+            let p = state::item_path(&path)?;
+            state::engine_of(&slot)
+                .create_dir(&p)
+                .await
+                .map_err(|e| e.to_string())
+        });
+    };
+    let on_upload = move |_| {
+        let Some(input) = upload.get() else { return };
+        let Some(files) = input.files() else { return };
+        let folder = ui.folder.get_untracked();
+        let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+        input.set_value("");
+        upload_files(ui, folder, files);
+    };
+    let on_drop = move |ev: leptos::ev::DragEvent| {
+        ev.prevent_default();
+        let Some(files) = ev.data_transfer().and_then(|d| d.files()) else {
+            return;
+        };
+        let files: Vec<web_sys::File> = (0..files.length()).filter_map(|i| files.get(i)).collect();
+        upload_files(ui, ui.folder.get_untracked(), files);
+    };
+    view! {
+        <section class="browse" aria-label="Files" on:dragover=|ev: leptos::ev::DragEvent| ev.prevent_default() on:drop=on_drop>
+            <div class="toolbar">
+                <nav aria-label="Folder" data-testid="breadcrumbs">
+                    <button on:click=move |_| go(String::new())>"Share"</button>
+                    {move || {
+                        let folder = ui.folder.get();
+                        let mut at = String::new();
+                        folder.split('/').filter(|s| !s.is_empty()).map(|part| {
+                            at = join(&at, part);
+                            let target = at.clone();
+                            view! { " / " <button on:click=move |_| go(target.clone())>{part.to_owned()}</button> }
+                        }).collect_view()
+                    }}
+                </nav>
+                <button on:click=new_folder>"New folder"</button>
+                <label class="upload">"Upload files " <input type="file" multiple node_ref=upload on:change=on_upload/></label>
+                <button on:click=move |_| spawn_local(async move { ui.refresh().await })>"Refresh"</button>
+            </div>
+            <table data-testid="listing">
+                <thead><tr><th scope="col">"Name"</th><th scope="col">"Size"</th><th scope="col">"Modified"</th><th scope="col">"State"</th><th scope="col">"Actions"</th></tr></thead>
+                <tbody>
+                    <For each=move || ui.rows.get() key=Row::clone let:r>
+                        <ItemRow row=r/>
+                    </For>
+                </tbody>
+            </table>
+            <p hidden=move || !ui.rows.get().is_empty()>"This folder is empty, or not listed yet."</p>
+            <EditorView/>
+        </section>
+    }
+}
+
+#[component]
+fn ItemRow(row: Row) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let Row {
+        path,
+        name,
+        is_dir,
+        size,
+        modified,
+        badges,
+        pinned,
+        cached,
+    } = row;
+    let p = path.clone();
+    let open = move |_| {
+        let p = p.clone();
+        if is_dir {
+            ui.folder.set(p);
+            spawn_local(async move { ui.reload().await });
+        } else {
+            ui.act("The file could not be opened", async move {
+                let slot = state::slot().ok_or("the cache is not open")?;
+                let item = state::item_path(&p)?;
+                let bytes = state::engine_of(&slot)
+                    .read_file(&item)
+                    .await
+                    .map_err(|e| format!("{e}. Pin it while online to have it offline"))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| "it is not a text file; only text files open here".to_owned())?;
+                state::engine_of(&slot).set_in_use(&item, true);
+                ui.editor.set(Some(Editor { path: p, text }));
+                Ok(())
+            });
+        }
+    };
+    let p = path.clone();
+    let pin = move |_| {
+        let p = p.clone();
+        ui.act(
+            if pinned {
+                "It could not be unpinned"
+            } else {
+                "It could not be pinned"
+            },
+            async move {
+                let slot = state::slot().ok_or("the cache is not open")?;
+                let item = state::item_path(&p)?;
+                let _lock = csc_wasm::lock_share(&slot.database, &slot.url)
+                    .await
+                    .map_err(|_| "the share is busy in another page".to_owned())?;
+                let engine = state::engine_of(&slot);
+                let hr = if pinned {
+                    engine
+                        .unpin(
+                            &[item],
+                            PinOptions {
+                                deep: true,
+                                flags: PinControlFlags::FORUSER,
+                            },
+                            &mut (),
+                        )
+                        .await
+                } else {
+                    engine
+                        .pin(
+                            &[item],
+                            PinOptions {
+                                deep: true,
+                                flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
+                            },
+                            &mut (),
+                        )
+                        .await
+                }
+                .map_err(|e| e.to_string())?;
+                if hr.is_ok() {
+                    Ok(())
+                } else {
+                    Err(text::result(hr, None))
+                }
+            },
+        );
+    };
+    let p = path.clone();
+    let rename = move |_| {
+        let p = p.clone();
+        let Some(new_name) = prompt("New name") else {
+            return;
+        };
+        ui.act("It could not be renamed", async move {
+            let slot = state::slot().ok_or("the cache is not open")?;
+            let from = state::item_path(&p)?;
+            let parent = from
+                .parent()
+                .map(|x| x.as_str().to_owned())
+                .unwrap_or_default();
+            let to = state::item_path(&join(&parent, &new_name))?;
+            state::engine_of(&slot)
+                .rename(&from, &to)
+                .await
+                .map_err(|e| e.to_string())
+        });
+    };
+    let p = path.clone();
+    let delete = move |_| {
+        let p = p.clone();
+        if !confirm(&format!(
+            "Delete {p}? The deletion reaches the server at the next sync."
+        )) {
+            return;
+        }
+        ui.act("It could not be deleted", async move {
+            let slot = state::slot().ok_or("the cache is not open")?;
+            state::engine_of(&slot)
+                .delete(&state::item_path(&p)?)
+                .await
+                .map_err(|e| e.to_string())
+        });
+    };
+    view! {
+        <tr data-testid="item" data-path=path.clone()>
+            <td><button class="name" data-testid="item-open" on:click=open>{if is_dir { "📁 " } else { "" }}{name}</button></td>
+            <td>{size.map(text::size).unwrap_or_default()}</td>
+            <td>{modified.unwrap_or_default()}</td>
+            <td>{badges.into_iter().map(|b| view! { <span class="badge" data-badge=b>{b}</span> " " }).collect_view()}</td>
+            <td>
+                <button data-testid="item-pin" on:click=pin>{if pinned { "Unpin" } else { "Pin" }}</button>
+                <button on:click=rename disabled=!cached>"Rename"</button>
+                <button on:click=delete disabled=!cached>"Delete"</button>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn EditorView() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let close = move || {
+        if let Some(e) = ui.editor.get_untracked()
+            && let (Some(slot), Ok(p)) = (state::slot(), state::item_path(&e.path))
+        {
+            state::engine_of(&slot).set_in_use(&p, false);
+        }
+        ui.editor.set(None);
+    };
+    let save = move |_| {
+        let Some(e) = ui.editor.get_untracked() else {
+            return;
+        };
+        ui.act("The file could not be saved", async move {
+            let slot = state::slot().ok_or("the cache is not open")?;
+            let p = state::item_path(&e.path)?;
+            state::engine_of(&slot)
+                .write_file(&p, e.text.as_bytes())
+                .await
+                .map_err(|e| e.to_string())
+        });
+    };
+    view! {
+        <section class="editor" aria-label="Editor" hidden=move || ui.editor.get().is_none()>
+            <h2 data-testid="editor-path">{move || ui.editor.get().map(|e| e.path).unwrap_or_default()}</h2>
+            <textarea
+                data-testid="editor-text"
+                aria-label="File content"
+                prop:value=move || ui.editor.get().map(|e| e.text).unwrap_or_default()
+                on:input=move |ev| {
+                    let text = event_target_value(&ev);
+                    ui.editor.update(|e| if let Some(e) = e { e.text = text });
+                }
+            ></textarea>
+            <button data-testid="editor-save" on:click=save>"Save"</button>
+            <button on:click=move |_| close()>"Close"</button>
+        </section>
+    }
+}
+
+#[component]
+fn Events() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let shown = move || {
+        let filter = ui.event_filter.get().to_lowercase();
+        ui.events
+            .get()
+            .into_iter()
+            .filter(|e| {
+                filter.is_empty()
+                    || e.kind.to_lowercase().contains(&filter)
+                    || e.path.to_lowercase().contains(&filter)
+            })
+            .collect::<Vec<_>>()
+    };
+    view! {
+        <section class="events" aria-label="Events">
+            <label>"Filter by kind or path " <input data-testid="event-filter" prop:value=move || ui.event_filter.get() on:input=move |ev| ui.event_filter.set(event_target_value(&ev))/></label>
+            <ol data-testid="event-log" reversed>
+                <For
+                    each=shown
+                    key=|e| e.seq
+                    children=move |e: EventRow| {
+                        let kind = e.kind.clone();
+                        view! {
+                            <li data-testid="event" data-kind=kind>
+                                <time>{e.time}</time>" "<strong>{e.kind}</strong>" "
+                                <span class="path">{e.path}</span>" "{e.detail}
+                            </li>
+                        }
+                    }
+                />
+            </ol>
+        </section>
+    }
+}
+
+fn upload_files(ui: Ui, folder: String, files: Vec<web_sys::File>) {
+    ui.act("A file could not be uploaded", async move {
+        let slot = state::slot().ok_or("the cache is not open")?;
+        for file in files {
+            let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+                .await
+                .map_err(|_| format!("{} could not be read", file.name()))?;
+            let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
+            let path = state::item_path(&join(&folder, &file.name()))?;
+            state::engine_of(&slot)
+                .write_file(&path, &bytes)
+                .await
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    });
+}
+
+fn join(folder: &str, name: &str) -> String {
+    if folder.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{folder}/{name}")
+    }
+}
+
+fn prompt(message: &str) -> Option<String> {
+    let answer = web_sys::window()?.prompt_with_message(message).ok()??;
+    let answer = answer.trim().to_owned();
+    (!answer.is_empty()).then_some(answer)
+}
+
+fn confirm(message: &str) -> bool {
+    web_sys::window()
+        .and_then(|w| w.confirm_with_message(message).ok())
+        .unwrap_or(false)
+}

@@ -1,0 +1,185 @@
+// The web app (csc-app, built by Trunk into www/dist) as a person uses it, in Debian's
+// Chromium against csc-server started and stopped by the test. Page objects below keep the
+// selectors (data-testid hooks) in one place.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { freePort, startCscServer } from './server.mjs';
+
+const root = new URL('../../', import.meta.url).pathname;
+const appDir = process.env.APP_DIR ?? join(root, 'www/dist');
+const serverBin = process.env.CSC_SERVER ?? join(root, 'target/debug/csc-server');
+const XSS_NAME = '<img src=x onerror=alert(1)>.txt';
+
+let work;
+let share;
+let port;
+let origin;
+let server;
+let browser;
+
+async function startServer() {
+  server = await startCscServer({ bin: serverBin, share, app: appDir, port, token: '' });
+}
+
+async function stopServer() {
+  if (!server || server.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+}
+
+before(async () => {
+  assert.ok(existsSync(join(appDir, 'index.html')), `no app at ${appDir}: run cargo xtask test (it builds it)`);
+  work = mkdtempSync(join(tmpdir(), 'csc-app-'));
+  share = join(work, 'share');
+  for (const [p, content] of Object.entries({
+    'docs/note.txt': 'first line\n',
+    'docs/other.txt': 'other',
+    [`names/${XSS_NAME}`]: 'a file with a hostile name',
+  })) {
+    mkdirSync(join(share, p, '..'), { recursive: true });
+    writeFileSync(join(share, p), content);
+  }
+  port = await freePort();
+  origin = `http://127.0.0.1:${port}`;
+  await startServer();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await stopServer();
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+/** The app in a page: what a person sees and does, by data-testid. */
+class AppPage {
+  constructor(page) {
+    this.page = page;
+    this.dialogs = [];
+    page.on('dialog', async (d) => {
+      this.dialogs.push(d.message());
+      await d.dismiss();
+    });
+    page.on('pageerror', (e) => console.error('page error:', e.message));
+  }
+
+  static async open(context) {
+    const app = new AppPage(await context.newPage());
+    await app.page.goto(`${origin}/`);
+    return app;
+  }
+
+  row(path) {
+    return this.page.locator(`[data-testid=item][data-path="${path}"]`);
+  }
+
+  async waitForRow(path) {
+    await this.row(path).waitFor({ timeout: 20_000 });
+  }
+
+  async badges(path) {
+    return this.row(path).locator('.badge').allTextContents();
+  }
+
+  async openItem(path) {
+    await this.row(path).getByTestId('item-open').click();
+  }
+
+  async pin(path) {
+    await this.row(path).getByTestId('item-pin').click();
+    await this.page.waitForFunction(
+      (p) => [...document.querySelectorAll(`[data-testid=item][data-path="${p}"] .badge`)].some((b) => b.textContent === 'pinned'),
+      path,
+      { timeout: 20_000 },
+    );
+  }
+
+  async editorText() {
+    await this.page.getByTestId('editor-text').waitFor({ state: 'visible' });
+    return this.page.getByTestId('editor-text').inputValue();
+  }
+
+  async edit(text) {
+    await this.page.getByTestId('editor-text').fill(text);
+    await this.page.getByTestId('editor-save').click();
+  }
+
+  async syncNow() {
+    await this.page.getByTestId('sync-now').click();
+    await this.page.waitForFunction(
+      () => /^Sync \(.*\) (done|stopped|cancelled)/.test(document.querySelector('[data-testid=sync-status]')?.textContent ?? ''),
+      null,
+      { timeout: 30_000 },
+    );
+    return this.page.getByTestId('sync-status').textContent();
+  }
+
+  async events() {
+    await this.page.getByTestId('tab-events').click();
+    return this.page.locator('[data-testid=event]').evaluateAll((items) =>
+      items.map((li) => ({ kind: li.dataset.kind, text: li.textContent })),
+    );
+  }
+}
+
+test('a pinned folder opens offline after a reload, an offline edit reaches the server with Sync now, and the event log shows the sync', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.waitForRow('docs');
+  await app.pin('docs');
+  // The service worker has the app's files once it is active.
+  await app.page.evaluate(async () => {
+    await navigator.serviceWorker.ready;
+  });
+
+  await stopServer();
+  await app.page.reload();
+  await app.waitForRow('docs');
+  await app.openItem('docs');
+  await app.waitForRow('docs/note.txt');
+  assert.ok((await app.badges('docs/note.txt')).includes('available offline'));
+  await app.openItem('docs/note.txt');
+  assert.equal(await app.editorText(), 'first line\n');
+  await app.edit('first line\nwritten offline\n');
+  await app.page.waitForFunction(
+    () => [...document.querySelectorAll('[data-testid=item][data-path="docs/note.txt"] .badge')].some((b) => b.textContent === 'modified offline'),
+    null,
+    { timeout: 10_000 },
+  );
+
+  await startServer();
+  const status = await app.syncNow();
+  assert.match(status, /done: everything is in sync/);
+  assert.equal(readFileSync(join(share, 'docs/note.txt'), 'utf8'), 'first line\nwritten offline\n');
+
+  const events = await app.events();
+  const begins = events.filter((e) => e.kind === 'syncBegin').map((e) => e.text.match(/sync (\S+)/)?.[1]);
+  const ends = events.filter((e) => e.kind === 'syncEnd').map((e) => e.text.match(/sync (\S+?):/)?.[1]);
+  assert.ok(begins.length > 0 && ends.length > 0, JSON.stringify(events.slice(0, 10)));
+  assert.equal(begins[0], ends[0], 'the newest SyncBegin and SyncEnd carry the same sync id');
+  assert.ok(events.some((e) => e.kind === 'syncFileResult' && e.text.includes('docs/note.txt')), 'a per-file result for the edited file');
+  await context.close();
+});
+
+test('a file name with markup is shown as text and runs nothing', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.waitForRow('names');
+  await app.openItem('names');
+  const path = `names/${XSS_NAME}`;
+  await app.waitForRow(path);
+  const name = await app.row(path).getByTestId('item-open').textContent();
+  assert.equal(name, XSS_NAME);
+  assert.equal(await app.page.locator('main img').count(), 0, 'no element made from the name');
+  assert.deepEqual(app.dialogs, [], 'no script ran');
+  await context.close();
+});
