@@ -40,6 +40,7 @@ before(async () => {
   for (const [p, content] of Object.entries({
     'docs/note.txt': 'first line\n',
     'docs/other.txt': 'other',
+    'both/report.txt': 'original report\n',
     [`names/${XSS_NAME}`]: 'a file with a hostile name',
   })) {
     mkdirSync(join(share, p, '..'), { recursive: true });
@@ -123,6 +124,17 @@ class AppPage {
     return this.page.getByTestId('sync-status').textContent();
   }
 
+  async conflicts() {
+    await this.page.getByTestId('tab-center').click();
+    return this.page.locator('[data-testid=conflict]').evaluateAll((items) =>
+      items.map((li) => ({ path: li.dataset.path, state: Number(li.dataset.state), stateName: li.querySelector('[data-testid=conflict-state]').textContent })),
+    );
+  }
+
+  conflict(path) {
+    return this.page.locator(`[data-testid=conflict][data-path="${path}"]`);
+  }
+
   async events() {
     await this.page.getByTestId('tab-events').click();
     return this.page.locator('[data-testid=event]').evaluateAll((items) =>
@@ -181,5 +193,36 @@ test('a file name with markup is shown as text and runs nothing', async () => {
   assert.equal(name, XSS_NAME);
   assert.equal(await app.page.locator('main img').count(), 0, 'no element made from the name');
   assert.deepEqual(app.dialogs, [], 'no script ran');
+  await context.close();
+});
+
+test('a file changed on the server and in the app shows in Sync Center with its state, and keep both puts both files on the server', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.waitForRow('both');
+  await app.pin('both');
+  await app.openItem('both');
+  await app.waitForRow('both/report.txt');
+  await app.openItem('both/report.txt');
+  await app.edit('edited in the app\n');
+  const put = await fetch(`${origin}/dav/both/report.txt`, { method: 'PUT', body: 'edited on the server\n' });
+  assert.ok(put.ok, `PUT: ${put.status}`);
+
+  const status = await app.syncNow();
+  assert.match(status, /1 conflict/);
+  const conflicts = await app.conflicts();
+  assert.deepEqual(conflicts, [{ path: 'both/report.txt', state: 12, stateName: 'FileChangedOnClient_ChangedOnServer' }]);
+
+  // Both versions side by side.
+  await app.conflict('both/report.txt').getByRole('button', { name: 'Show versions' }).click();
+  await app.page.waitForFunction(() => document.querySelector('[data-testid=preview-remote]')?.textContent.includes('edited on the server'));
+  assert.equal(await app.conflict('both/report.txt').getByTestId('preview-local').textContent(), 'edited in the app\n');
+
+  await app.conflict('both/report.txt').getByTestId('keep-both-name').fill('report (laptop).txt');
+  await app.conflict('both/report.txt').getByTestId('keep-both').click();
+  await app.page.waitForFunction(() => document.querySelector('[data-testid=center-message]')?.textContent === 'resolved', null, { timeout: 20_000 });
+  assert.equal(await app.page.locator('[data-testid=conflict]').count(), 0, 'the conflict left Sync Center');
+  assert.equal(readFileSync(join(share, 'both/report.txt'), 'utf8'), 'edited on the server\n');
+  assert.equal(readFileSync(join(share, 'both/report (laptop).txt'), 'utf8'), 'edited in the app\n');
   await context.close();
 });

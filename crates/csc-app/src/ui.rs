@@ -25,6 +25,7 @@ pub(crate) fn start() {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Tab {
     Browse,
+    SyncCenter,
     Events,
 }
 
@@ -77,6 +78,7 @@ struct Ui {
     editor: RwSignal<Option<Editor>>,
     sync: RwSignal<SyncView>,
     events: RwSignal<Vec<EventRow>>,
+    conflicts: RwSignal<Vec<crate::center::ConflictRow>>,
     next_event: RwSignal<u64>,
     event_filter: RwSignal<String>,
 }
@@ -95,6 +97,7 @@ impl Ui {
             editor: RwSignal::new(None),
             sync: RwSignal::new(SyncView::default()),
             events: RwSignal::new(Vec::new()),
+            conflicts: RwSignal::new(Vec::new()),
             next_event: RwSignal::new(0),
             event_filter: RwSignal::new(String::new()),
         }
@@ -206,6 +209,10 @@ impl Ui {
             Ok(p) => p,
             Err(e) => return self.fail("That folder cannot be shown", e),
         };
+        match crate::center::load().await {
+            Ok(conflicts) => self.conflicts.set(conflicts),
+            Err(e) => self.fail("The conflict store could not be read", e),
+        }
         match state::engine_of(&slot).browse(&path).await {
             Ok(entries) => self.rows.set(entries.iter().map(row).collect()),
             Err(csc_core::engine::EngineError::NotFound(_)) if !path.is_root() => {
@@ -476,11 +483,17 @@ fn App() -> impl IntoView {
         <SyncPanel/>
         <nav role="tablist">
             {tab_button(Tab::Browse, "Browse", "tab-browse")}
+            {tab_button(Tab::SyncCenter, "Sync Center", "tab-center")}
+            <span class="count" data-testid="conflict-count" aria-label="conflicts">{move || match ui.conflicts.get().len() { 0 => String::new(), n => format!("({n})") }}</span>
             {tab_button(Tab::Events, "Events", "tab-events")}
         </nav>
         <main>
             {move || match ui.tab.get() {
                 Tab::Browse => view! { <Browse/> }.into_any(),
+                Tab::SyncCenter => {
+                    let on_change = Callback::new(move |()| spawn_local(async move { ui.reload().await }));
+                    crate::center::view(ui.conflicts, on_change).into_any()
+                }
                 Tab::Events => view! { <Events/> }.into_any(),
             }}
         </main>
