@@ -226,3 +226,40 @@ test('a file changed on the server and in the app shows in Sync Center with its 
   assert.equal(readFileSync(join(share, 'both/report (laptop).txt'), 'utf8'), 'edited in the app\n');
   await context.close();
 });
+
+test('the schedule form refuses SyncInterval 1441 with a message, saves 30 / 5 with a preview, and draws a block-out across midnight in two parts', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.page.getByTestId('tab-schedule').click();
+  const interval = app.page.getByTestId('syncInterval');
+  await app.page.waitForFunction(() => document.querySelector('[data-testid=syncInterval]')?.value === '360');
+
+  await interval.fill('1441');
+  assert.match(await app.page.getByTestId('syncInterval-error').textContent(), /1441 is not allowed: 1 to 1440 minutes/);
+  await app.page.getByTestId('schedule-save').click();
+  assert.match(await app.page.getByTestId('schedule-message').textContent(), /Nothing was saved/);
+
+  await interval.fill('30');
+  await app.page.getByTestId('syncVariance').fill('5');
+  assert.equal(await app.page.getByTestId('syncInterval-error').textContent(), '');
+  const preview = app.page.getByTestId('schedule-preview');
+  assert.match(await preview.textContent(), /^Next background sync (at|between) .+, then every 30 to 35 minutes$/);
+  const [earliest, latest] = (await preview.getAttribute('data-range')).split('-').map(Number);
+  const now = Date.now();
+  assert.ok(earliest <= latest && earliest > now - 5_000 && latest < now + 36 * 60_000, `${earliest}..${latest} around ${now}`);
+
+  await app.page.getByTestId('blockOutStartTimeHoursMinutes').fill('2200');
+  await app.page.getByTestId('blockOutDurationMin').fill('480');
+  const segments = await app.page.locator('[data-testid=blockout-segment]').evaluateAll((s) => s.map((e) => [Number(e.dataset.from), Number(e.dataset.to)]));
+  assert.deepEqual(segments, [[1320, 1440], [0, 360]], '22:00 to 06:00 is drawn as 22:00–24:00 and 00:00–06:00');
+  assert.match(await app.page.getByTestId('blockout-bar').getAttribute('aria-label'), /no background sync 22:00 to 00:00, no background sync 00:00 to 06:00/);
+
+  await app.page.getByTestId('schedule-save').click();
+  await app.page.waitForFunction(() => document.querySelector('[data-testid=schedule-message]')?.textContent === 'Saved.');
+  await app.page.reload();
+  await app.page.getByTestId('tab-schedule').click();
+  await app.page.waitForFunction(() => document.querySelector('[data-testid=syncInterval]')?.value === '30');
+  assert.equal(await app.page.getByTestId('syncVariance').inputValue(), '5');
+  assert.equal(await app.page.getByTestId('blockOutStartTimeHoursMinutes').inputValue(), '2200');
+  await context.close();
+});

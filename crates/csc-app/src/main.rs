@@ -10,10 +10,13 @@
 //! - `ui` — the views: shares and connectivity, the folder browser with its badges and file
 //!   actions, the text editor, Sync now with its progress, and the event log.
 //! - `center` — Sync Center: the conflict store, both versions, and the resolutions.
+//! - `schedule` — the background sync settings form, its preview, the block-out bar, health.
 //! - `text` — how values read in words: sizes, times, states, results.
 
 #[cfg(target_arch = "wasm32")]
 mod center;
+#[cfg(target_arch = "wasm32")]
+mod schedule;
 #[cfg(target_arch = "wasm32")]
 mod state;
 #[cfg(target_arch = "wasm32")]

@@ -11,7 +11,7 @@ use std::rc::Rc;
 use csc_core::events::{Event, EventFilter, SubscriberId};
 use csc_core::{ItemPath, Millis};
 use csc_wasm::cache::{ShareConfig, ShareSlot};
-use csc_wasm::{Cache, ShareEngine};
+use csc_wasm::{Background, Cache, Drive, ShareEngine, Tabs};
 use csc_webdav::Auth;
 
 /// The IndexedDB database of the app's cache.
@@ -97,6 +97,8 @@ pub(crate) struct EventRow {
 struct Open {
     cache: Rc<Cache>,
     subs: Vec<(Rc<ShareSlot>, SubscriberId)>,
+    tabs: Rc<Tabs>,
+    background: Rc<Background>,
 }
 
 thread_local! {
@@ -129,20 +131,58 @@ pub(crate) async fn open(shares: &[SavedShare], on_events: Rc<dyn Fn()>) -> Resu
         slot.engine.set_notify(Some(Rc::new(move || notify())));
         subs.push((Rc::clone(slot), id));
     }
+    let cache = Rc::new(cache);
+    let tabs = Tabs::new(&cache).map_err(|e| format!("{e:?}"))?;
+    let background = Background::start(&cache, &tabs, drive());
     OPEN.with(|o| {
         *o.borrow_mut() = Some(Open {
-            cache: Rc::new(cache),
+            cache,
             subs,
+            tabs,
+            background,
         });
     });
     Ok(())
 }
 
+/// How this page takes part in background sync: it may lead; `?minuteMs=N` in the page's
+/// address makes a schedule minute last N milliseconds (for tests).
+fn drive() -> Drive {
+    let minute_ms = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|q| {
+            q.trim_start_matches('?')
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("minuteMs=").map(str::to_owned))
+        })
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|ms| ms.is_finite() && *ms >= 1.0)
+        .unwrap_or(60_000.0);
+    Drive::Lead { minute_ms }
+}
+
 /// Closes the open cache, if any.
 pub(crate) fn close() {
     if let Some(open) = OPEN.with(|o| o.borrow_mut().take()) {
+        open.background.stop();
+        open.tabs.close();
         open.cache.close();
     }
+}
+
+/// The page's background sync (settings, schedule, passes).
+pub(crate) fn background() -> Option<Rc<Background>> {
+    OPEN.with(|o| o.borrow().as_ref().map(|open| Rc::clone(&open.background)))
+}
+
+/// Every share of the cache.
+pub(crate) fn slots() -> Vec<Rc<ShareSlot>> {
+    OPEN.with(|o| {
+        o.borrow()
+            .as_ref()
+            .and_then(|open| open.cache.shares().ok().map(<[_]>::to_vec))
+            .unwrap_or_default()
+    })
 }
 
 /// The share shown, with its engine: the first share of the cache.
@@ -166,6 +206,8 @@ pub(crate) fn take_events() -> Vec<Event> {
         let Some(open) = o.as_ref() else {
             return Vec::new();
         };
+        // The other pages of this cache see this page's events too.
+        open.tabs.forward();
         let mut out = Vec::new();
         for (slot, id) in &open.subs {
             while let Some(e) = slot.engine.poll_event(*id) {

@@ -26,6 +26,7 @@ pub(crate) fn start() {
 enum Tab {
     Browse,
     SyncCenter,
+    Schedule,
     Events,
 }
 
@@ -485,6 +486,7 @@ fn App() -> impl IntoView {
             {tab_button(Tab::Browse, "Browse", "tab-browse")}
             {tab_button(Tab::SyncCenter, "Sync Center", "tab-center")}
             <span class="count" data-testid="conflict-count" aria-label="conflicts">{move || match ui.conflicts.get().len() { 0 => String::new(), n => format!("({n})") }}</span>
+            {tab_button(Tab::Schedule, "Schedule", "tab-schedule")}
             {tab_button(Tab::Events, "Events", "tab-events")}
         </nav>
         <main>
@@ -494,6 +496,7 @@ fn App() -> impl IntoView {
                     let on_change = Callback::new(move |()| spawn_local(async move { ui.reload().await }));
                     crate::center::view(ui.conflicts, on_change).into_any()
                 }
+                Tab::Schedule => crate::schedule::view().into_any(),
                 Tab::Events => view! { <Events/> }.into_any(),
             }}
         </main>

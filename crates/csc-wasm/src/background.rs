@@ -117,16 +117,19 @@ pub(crate) async fn refresh_in_use(slot: &ShareSlot) {
 
 /// How this page takes part in background sync (the `backgroundSync` option of `open`).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) enum Drive {
+pub enum Drive {
     /// This page never runs the schedule; it still sees the passes other pages run.
     Never,
     /// This page runs the schedule when it leads, with a minute lasting this many real
     /// milliseconds (60,000; tests make it shorter).
-    Lead { minute_ms: f64 },
+    Lead {
+        /// Real milliseconds per schedule minute.
+        minute_ms: f64,
+    },
 }
 
 /// The pages of one cache: the channel between them and the forwarding of this page's events.
-pub(crate) struct Tabs {
+pub struct Tabs {
     cache: Rc<Cache>,
     channel: Option<web_sys::BroadcastChannel>,
     /// Per share, the subscriber that collects this page's own events for the other pages.
@@ -146,7 +149,7 @@ impl std::fmt::Debug for Tabs {
 
 impl Tabs {
     /// Joins the channel of the cache's pages.
-    pub(crate) fn new(cache: &Rc<Cache>) -> Result<Rc<Tabs>, JsValue> {
+    pub fn new(cache: &Rc<Cache>) -> Result<Rc<Tabs>, JsValue> {
         let mut relays = Vec::new();
         for slot in cache.shares().map_err(|e| crate::errors::cache_error(&e))? {
             let id = slot
@@ -179,7 +182,7 @@ impl Tabs {
     }
 
     /// Sends this page's new events to the other pages.
-    pub(crate) fn forward(&self) {
+    pub fn forward(&self) {
         for (slot, id) in &self.relays {
             while let Some(event) = slot.engine.poll_event(*id) {
                 if matches!(event, Event::Ping | Event::DataLost) {
@@ -238,7 +241,7 @@ impl Tabs {
     }
 
     /// Leaves the channel.
-    pub(crate) fn close(&self) {
+    pub fn close(&self) {
         if let Some(c) = &self.channel {
             c.close();
         }
@@ -251,7 +254,7 @@ impl Tabs {
 
 /// The background sync of one page: its settings, its schedule and, when it leads, the
 /// timer loop.
-pub(crate) struct Background {
+pub struct Background {
     cache: Rc<Cache>,
     tabs: Rc<Tabs>,
     drive: Drive,
@@ -280,7 +283,7 @@ impl std::fmt::Debug for Background {
 
 impl Background {
     /// This page's background sync; with [`Drive::Lead`] it asks to lead at once.
-    pub(crate) fn start(cache: &Rc<Cache>, tabs: &Rc<Tabs>, drive: Drive) -> Rc<Background> {
+    pub fn start(cache: &Rc<Cache>, tabs: &Rc<Tabs>, drive: Drive) -> Rc<Background> {
         let scale = match drive {
             Drive::Lead { minute_ms } => 60_000.0 / minute_ms,
             Drive::Never => 1.0,
@@ -318,7 +321,7 @@ impl Background {
     }
 
     /// Whether this page runs the schedule now.
-    pub(crate) fn is_leader(&self) -> bool {
+    pub fn is_leader(&self) -> bool {
         self.leader.get()
     }
 
@@ -399,7 +402,7 @@ impl Background {
 
     /// Runs one pass now over every share that takes part, each under its lock; returns
     /// each share's outcome.
-    pub(crate) async fn pass(&self, settings: &BackgroundSyncSettings) -> Vec<(String, JsValue)> {
+    pub async fn pass(&self, settings: &BackgroundSyncSettings) -> Vec<(String, JsValue)> {
         let start = self.now();
         self.planned.set(false);
         self.store(vec![(LAST_START_KEY, Some(start.0.to_string()))])
@@ -448,7 +451,7 @@ impl Background {
     }
 
     /// The settings stored in the cache, or the defaults.
-    pub(crate) async fn settings(&self) -> BackgroundSyncSettings {
+    pub async fn settings(&self) -> BackgroundSyncSettings {
         match self.read(SETTINGS_KEY).await {
             None => BackgroundSyncSettings::default(),
             Some(text) => BackgroundSyncSettings::decode(&text).unwrap_or_else(|e| {
@@ -459,10 +462,7 @@ impl Background {
     }
 
     /// Saves settings (already validated) and plans again, in every page.
-    pub(crate) async fn save_settings(
-        &self,
-        settings: &BackgroundSyncSettings,
-    ) -> Result<(), JsValue> {
+    pub async fn save_settings(&self, settings: &BackgroundSyncSettings) -> Result<(), JsValue> {
         let slot = self.first()?;
         let batch = Batch {
             writes: vec![Write::PutSetting {
@@ -483,13 +483,14 @@ impl Background {
     }
 
     /// The planned next start, real time, as the leading page planned it.
-    pub(crate) async fn next_run(&self) -> Option<f64> {
+    pub async fn next_run(&self) -> Option<f64> {
         let at: i64 = self.read(NEXT_KEY).await?.parse().ok()?;
         // Schedule time back to real time (the same, unless a test shortens minutes).
         Some(self.origin + (at as f64 - self.origin) / self.scale)
     }
 
-    async fn last_start(&self) -> Option<Millis> {
+    /// When the last background pass started (schedule time), from the cache.
+    pub async fn last_start(&self) -> Option<Millis> {
         self.read(LAST_START_KEY)
             .await
             .and_then(|t| t.parse().ok())
@@ -530,7 +531,7 @@ impl Background {
     }
 
     /// Gives up leadership and stops the timers (the cache is closing).
-    pub(crate) fn stop(&self) {
+    pub fn stop(&self) {
         self.wake.borrow_mut().take();
         if let Some(release) = self.release.borrow_mut().take() {
             let _ = release.call0(&JsValue::NULL);

@@ -35,7 +35,7 @@ pub mod errors;
 pub mod runtime;
 
 #[cfg(target_arch = "wasm32")]
-pub use background::{ShareLock, lock_share};
+pub use background::{Background, Drive, ShareLock, Tabs, lock_share};
 #[cfg(target_arch = "wasm32")]
 pub use cache::{Cache, ShareEngine};
 #[cfg(target_arch = "wasm32")]
