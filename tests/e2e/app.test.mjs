@@ -66,9 +66,10 @@ class AppPage {
   constructor(page) {
     this.page = page;
     this.dialogs = [];
+    this.acceptDialogs = false;
     page.on('dialog', async (d) => {
       this.dialogs.push(d.message());
-      await d.dismiss();
+      await (this.acceptDialogs ? d.accept() : d.dismiss());
     });
     page.on('pageerror', (e) => console.error('page error:', e.message));
   }
@@ -261,5 +262,27 @@ test('the schedule form refuses SyncInterval 1441 with a message, saves 30 / 5 w
   await app.page.waitForFunction(() => document.querySelector('[data-testid=syncInterval]')?.value === '30');
   assert.equal(await app.page.getByTestId('syncVariance').inputValue(), '5');
   assert.equal(await app.page.getByTestId('blockOutStartTimeHoursMinutes').inputValue(), '2200');
+  await context.close();
+});
+
+test('storage shows use and quota, and frees space from files neither pinned nor changed, after saying how many', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.waitForRow('docs');
+  await app.pin('docs');
+  // Unpinned, the files stay cached and clean: what freeing space may remove.
+  await app.row('docs').getByTestId('item-pin').click();
+  await app.page.waitForFunction(
+    () => ![...document.querySelectorAll('[data-testid=item][data-path="docs"] .badge')].some((b) => b.textContent === 'pinned'),
+  );
+  await app.page.getByTestId('tab-storage').click();
+  await app.page.getByTestId('storage-evictable').waitFor();
+  assert.match(await app.page.getByTestId('storage-used').textContent(), /used of/);
+  assert.match(await app.page.getByTestId('storage-evictable').textContent(), /^2 file\(s\)/);
+  app.acceptDialogs = true;
+  await app.page.getByTestId('storage-free').click();
+  await app.page.waitForFunction(() => document.querySelector('[data-testid=storage-message]')?.textContent === 'Removed 2 file(s).');
+  assert.match(app.dialogs.at(-1), /Remove 2 file\(s\)/);
+  await app.page.waitForFunction(() => /^0 file\(s\)/.test(document.querySelector('[data-testid=storage-evictable]')?.textContent ?? ''));
   await context.close();
 });

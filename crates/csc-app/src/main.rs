@@ -11,6 +11,7 @@
 //!   actions, the text editor, Sync now with its progress, and the event log.
 //! - `center` — Sync Center: the conflict store, both versions, and the resolutions.
 //! - `schedule` — the background sync settings form, its preview, the block-out bar, health.
+//! - `storage` — used and quota, persistence, and freeing space.
 //! - `text` — how values read in words: sizes, times, states, results.
 
 #[cfg(target_arch = "wasm32")]
@@ -19,6 +20,8 @@ mod center;
 mod schedule;
 #[cfg(target_arch = "wasm32")]
 mod state;
+#[cfg(target_arch = "wasm32")]
+mod storage;
 #[cfg(target_arch = "wasm32")]
 mod text;
 #[cfg(target_arch = "wasm32")]

@@ -28,6 +28,7 @@ enum Tab {
     SyncCenter,
     Schedule,
     Events,
+    Storage,
 }
 
 /// One row of the folder listing. Its key is the whole row: a row that changed is drawn
@@ -488,6 +489,7 @@ fn App() -> impl IntoView {
             <span class="count" data-testid="conflict-count" aria-label="conflicts">{move || match ui.conflicts.get().len() { 0 => String::new(), n => format!("({n})") }}</span>
             {tab_button(Tab::Schedule, "Schedule", "tab-schedule")}
             {tab_button(Tab::Events, "Events", "tab-events")}
+            {tab_button(Tab::Storage, "Storage", "tab-storage")}
         </nav>
         <main>
             {move || match ui.tab.get() {
@@ -498,6 +500,7 @@ fn App() -> impl IntoView {
                 }
                 Tab::Schedule => crate::schedule::view().into_any(),
                 Tab::Events => view! { <Events/> }.into_any(),
+                Tab::Storage => crate::storage::view().into_any(),
             }}
         </main>
     }
