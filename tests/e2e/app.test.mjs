@@ -286,3 +286,50 @@ test('storage shows use and quota, and frees space from files neither pinned nor
   await app.page.waitForFunction(() => /^0 file\(s\)/.test(document.querySelector('[data-testid=storage-evictable]')?.textContent ?? ''));
   await context.close();
 });
+
+test('a pinned folder can be suspended and released', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.waitForRow('docs');
+  await app.pin('docs');
+  await app.row('docs').getByTestId('item-suspend').click();
+  await app.page.waitForFunction(() => [...document.querySelectorAll('[data-testid=item][data-path="docs"] .badge')].some((b) => b.textContent === 'suspended'));
+  assert.equal(await app.row('docs').getByTestId('item-suspend').textContent(), 'Release');
+  await app.row('docs').getByTestId('item-suspend').click();
+  await app.page.waitForFunction(() => ![...document.querySelectorAll('[data-testid=item][data-path="docs"] .badge')].some((b) => b.textContent === 'suspended'));
+  await context.close();
+});
+
+test('at 360 px the app fits the screen, and every control has a name and is reachable with the keyboard', async () => {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
+  const app = await AppPage.open(context);
+  await app.waitForRow('docs');
+  for (const tab of ['tab-browse', 'tab-center', 'tab-schedule', 'tab-events', 'tab-storage']) {
+    await app.page.getByTestId(tab).click();
+    const width = await app.page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 360, `${tab}: the page is ${width} px wide at 360`);
+  }
+  await app.page.getByTestId('tab-browse').click();
+  await app.waitForRow('docs');
+  const unnamed = await app.page.evaluate(() =>
+    [...document.querySelectorAll('button, input, select, textarea')]
+      .filter((el) => !el.closest('[hidden]'))
+      .filter((el) => {
+        const text = el.tagName === 'BUTTON' ? el.textContent.trim() : '';
+        const label = el.getAttribute('aria-label') || el.closest('label')?.textContent.trim() || (el.id && document.querySelector(`label[for="${el.id}"]`)?.textContent.trim());
+        return !text && !label;
+      })
+      .map((el) => el.outerHTML.slice(0, 80)),
+  );
+  assert.deepEqual(unnamed, [], 'controls without a name');
+  await app.page.locator('body').focus();
+  let reached = false;
+  for (let i = 0; i < 40 && !reached; i++) {
+    await app.page.keyboard.press('Tab');
+    reached = await app.page.evaluate(() => document.activeElement?.dataset.testid === 'sync-now');
+  }
+  assert.ok(reached, 'Sync now is reachable with Tab');
+  await app.page.keyboard.press('Enter');
+  await app.page.waitForFunction(() => /^Sync \(two-way\) done/.test(document.querySelector('[data-testid=sync-status]')?.textContent ?? ''), null, { timeout: 30_000 });
+  await context.close();
+});

@@ -45,6 +45,10 @@ struct Row {
     badges: Vec<&'static str>,
     pinned: bool,
     cached: bool,
+    /// A file whose content is not (all) cached yet.
+    sparse: bool,
+    /// A folder suspended by itself (not through a folder above).
+    suspended_root: bool,
 }
 
 /// The text editor's state.
@@ -300,6 +304,11 @@ fn row(e: &BrowseEntry) -> Row {
         badges,
         pinned,
         cached: e.cached.is_some(),
+        sparse: e
+            .cached
+            .as_ref()
+            .is_some_and(|c| c.presence == Presence::Sparse),
+        suspended_root: e.cached.as_ref().is_some_and(|c| c.suspension.is_root),
     }
 }
 
@@ -711,6 +720,8 @@ fn ItemRow(row: Row) -> impl IntoView {
         badges,
         pinned,
         cached,
+        sparse,
+        suspended_root,
     } = row;
     let p = path.clone();
     let open = move |_| {
@@ -803,6 +814,45 @@ fn ItemRow(row: Row) -> impl IntoView {
         });
     };
     let p = path.clone();
+    let fill = move |_| {
+        let p = p.clone();
+        ui.act("It could not be made available now", async move {
+            let slot = state::slot().ok_or("the cache is not open")?;
+            let item = state::item_path(&p)?;
+            let _lock = csc_wasm::lock_share(&slot.database, &slot.url)
+                .await
+                .map_err(|_| "the share is busy in another page".to_owned())?;
+            let opts = SyncOptions::new(
+                vec![item],
+                SyncControl::new(SyncControlFlags::SYNCIN | SyncControlFlags::FILLSPARSE),
+            );
+            let summary = state::engine_of(&slot)
+                .synchronize(&opts, &mut (), &mut ())
+                .await
+                .map_err(|e| e.to_string())?;
+            if summary.failed == 0 {
+                Ok(())
+            } else {
+                Err(text::result(summary.result, None))
+            }
+        });
+    };
+    let p = path.clone();
+    let suspend = move |_| {
+        let p = p.clone();
+        ui.act(
+            "The folder could not be suspended or released",
+            async move {
+                let slot = state::slot().ok_or("the cache is not open")?;
+                let item = state::item_path(&p)?;
+                state::engine_of(&slot)
+                    .suspend_root(&item, !suspended_root)
+                    .await
+                    .map_err(|e| e.to_string())
+            },
+        );
+    };
+    let p = path.clone();
     let delete = move |_| {
         let p = p.clone();
         if !confirm(&format!(
@@ -828,6 +878,10 @@ fn ItemRow(row: Row) -> impl IntoView {
                 <button data-testid="item-pin" on:click=pin>{if pinned { "Unpin" } else { "Pin" }}</button>
                 <button on:click=rename disabled=!cached>"Rename"</button>
                 <button on:click=delete disabled=!cached>"Delete"</button>
+                {sparse.then(|| view! { <button data-testid="item-fill" on:click=fill.clone()>"Make available now"</button> })}
+                {(is_dir && cached).then(|| view! {
+                    <button data-testid="item-suspend" on:click=suspend.clone()>{if suspended_root { "Release" } else { "Suspend" }}</button>
+                })}
             </td>
         </tr>
     }
