@@ -304,8 +304,17 @@ test('at 360 px the app fits the screen, and every control has a name and is rea
   const context = await browser.newContext({ viewport: { width: 360, height: 740 } });
   const app = await AppPage.open(context);
   await app.waitForRow('docs');
-  for (const tab of ['tab-browse', 'tab-center', 'tab-schedule', 'tab-events', 'tab-storage']) {
+  // Each tab with its content shown (the schedule's form and health, the storage figures).
+  const loaded = {
+    'tab-browse': '[data-testid=item]',
+    'tab-center': '[data-testid=conflicts]',
+    'tab-schedule': '[data-testid=health] tbody tr',
+    'tab-events': '[data-testid=event-log]',
+    'tab-storage': '[data-testid=storage-used]',
+  };
+  for (const [tab, content] of Object.entries(loaded)) {
     await app.page.getByTestId(tab).click();
+    await app.page.locator(content).first().waitFor({ state: 'attached' });
     const width = await app.page.evaluate(() => document.documentElement.scrollWidth);
     assert.ok(width <= 360, `${tab}: the page is ${width} px wide at 360`);
   }

@@ -157,28 +157,34 @@ async fn health(slot: &ShareSlot) -> Health {
     }
 }
 
-/// The Schedule view.
-pub(crate) fn view() -> impl IntoView {
-    view! { <Schedule/> }
+/// The Schedule view; it reads the settings once the cache is open (`ready`).
+pub(crate) fn view(ready: RwSignal<bool>) -> impl IntoView {
+    view! { <Schedule ready=ready/> }
 }
 
 #[component]
-fn Schedule() -> impl IntoView {
+fn Schedule(ready: RwSignal<bool>) -> impl IntoView {
     let form = RwSignal::new(None::<Form>);
     let last = RwSignal::new(None::<Millis>);
     let healths = RwSignal::new(Vec::<Health>::new());
     let message = RwSignal::new(String::new());
-    spawn_local(async move {
-        let Some(background) = state::background() else {
+    // The page may show before the cache is open: read once it is.
+    Effect::new(move |_| {
+        if !ready.get() {
             return;
-        };
-        last.set(background.last_start().await);
-        form.set(Some(Form::of(&background.settings().await)));
-        let mut rows = Vec::new();
-        for slot in state::slots() {
-            rows.push(health(&slot).await);
         }
-        healths.set(rows);
+        spawn_local(async move {
+            let Some(background) = state::background() else {
+                return;
+            };
+            last.set(background.last_start().await);
+            form.set(Some(Form::of(&background.settings().await)));
+            let mut rows = Vec::new();
+            for slot in state::slots() {
+                rows.push(health(&slot).await);
+            }
+            healths.set(rows);
+        });
     });
     let checked = move || form.get().map(|f| f.settings());
     let error_of = move |field: Field| {

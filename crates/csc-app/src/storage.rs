@@ -55,13 +55,13 @@ async fn figures() -> Result<Figures, String> {
     Ok(f)
 }
 
-/// The Storage view.
-pub(crate) fn view() -> impl IntoView {
-    view! { <Storage/> }
+/// The Storage view; it reads the figures once the cache is open (`ready`).
+pub(crate) fn view(ready: RwSignal<bool>) -> impl IntoView {
+    view! { <Storage ready=ready/> }
 }
 
 #[component]
-fn Storage() -> impl IntoView {
+fn Storage(ready: RwSignal<bool>) -> impl IntoView {
     let shown = RwSignal::new(None::<Figures>);
     let message = RwSignal::new(String::new());
     let load = move || {
@@ -72,7 +72,12 @@ fn Storage() -> impl IntoView {
             }
         })
     };
-    load();
+    // The page may show before the cache is open: read once it is.
+    Effect::new(move |_| {
+        if ready.get() {
+            load();
+        }
+    });
     let persist = move |_| {
         spawn_local(async move {
             let Some(slot) = state::slot() else { return };

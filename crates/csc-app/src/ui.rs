@@ -507,9 +507,9 @@ fn App() -> impl IntoView {
                     let on_change = Callback::new(move |()| spawn_local(async move { ui.reload().await }));
                     crate::center::view(ui.conflicts, on_change).into_any()
                 }
-                Tab::Schedule => crate::schedule::view().into_any(),
+                Tab::Schedule => crate::schedule::view(ui.ready).into_any(),
                 Tab::Events => view! { <Events/> }.into_any(),
-                Tab::Storage => crate::storage::view().into_any(),
+                Tab::Storage => crate::storage::view(ui.ready).into_any(),
             }}
         </main>
     }
