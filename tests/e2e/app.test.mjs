@@ -211,6 +211,7 @@ test('a file changed on the server and in the app shows in Sync Center with its 
 
   const status = await app.syncNow();
   assert.match(status, /1 conflict/);
+  assert.ok((await app.badges('both/report.txt')).includes('in conflict'), 'the listing marks the file');
   const conflicts = await app.conflicts();
   assert.deepEqual(conflicts, [{ path: 'both/report.txt', state: 12, stateName: 'FileChangedOnClient_ChangedOnServer' }]);
 

@@ -220,7 +220,22 @@ impl Ui {
             Err(e) => self.fail("The conflict store could not be read", e),
         }
         match state::engine_of(&slot).browse(&path).await {
-            Ok(entries) => self.rows.set(entries.iter().map(row).collect()),
+            Ok(entries) => {
+                let conflicts = self.conflicts.get_untracked();
+                let in_conflict = |path: &str| conflicts.iter().any(|c| c.path == path);
+                self.rows.set(
+                    entries
+                        .iter()
+                        .map(|e| {
+                            let mut r = row(e);
+                            if in_conflict(&r.path) {
+                                r.badges.push("in conflict");
+                            }
+                            r
+                        })
+                        .collect(),
+                );
+            }
             Err(csc_core::engine::EngineError::NotFound(_)) if !path.is_root() => {
                 self.folder.set(String::new());
                 Box::pin(self.reload()).await;
