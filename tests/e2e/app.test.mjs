@@ -343,3 +343,25 @@ test('at 360 px the app fits the screen, and every control has a name and is rea
   await app.page.waitForFunction(() => /^Sync \(two-way\) done/.test(document.querySelector('[data-testid=sync-status]')?.textContent ?? ''), null, { timeout: 30_000 });
   await context.close();
 });
+
+test('Sync now with items selected syncs only those items', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.waitForRow('docs');
+  await app.pin('docs');
+  await app.openItem('docs');
+  await app.waitForRow('docs/other.txt');
+  const noteBefore = readFileSync(join(share, 'docs/note.txt'), 'utf8');
+  await app.openItem('docs/note.txt');
+  await app.edit('note, not selected\n');
+  await app.openItem('docs/other.txt');
+  await app.page.waitForFunction(() => document.querySelector('[data-testid=editor-path]')?.textContent === 'docs/other.txt');
+  await app.edit('other, selected\n');
+  await app.row('docs/other.txt').getByTestId('item-select').check();
+  assert.match(await app.page.getByTestId('selection').textContent(), /1 selected/);
+  const status = await app.syncNow();
+  assert.match(status, /^Sync \(two-way, 1 selected\) done/);
+  assert.equal(readFileSync(join(share, 'docs/other.txt'), 'utf8'), 'other, selected\n');
+  assert.equal(readFileSync(join(share, 'docs/note.txt'), 'utf8'), noteBefore, 'the item not selected waits for the next sync');
+  await context.close();
+});

@@ -85,6 +85,8 @@ struct Ui {
     sync: RwSignal<SyncView>,
     events: RwSignal<Vec<EventRow>>,
     conflicts: RwSignal<Vec<crate::center::ConflictRow>>,
+    /// Items picked in the listing: Sync now syncs them instead of the whole share.
+    selected: RwSignal<std::collections::BTreeSet<String>>,
     next_event: RwSignal<u64>,
     event_filter: RwSignal<String>,
 }
@@ -104,6 +106,7 @@ impl Ui {
             sync: RwSignal::new(SyncView::default()),
             events: RwSignal::new(Vec::new()),
             conflicts: RwSignal::new(Vec::new()),
+            selected: RwSignal::new(std::collections::BTreeSet::new()),
             next_event: RwSignal::new(0),
             event_filter: RwSignal::new(String::new()),
         }
@@ -432,11 +435,28 @@ fn sync_now(ui: Ui, flags: SyncControlFlags, label: &'static str) {
         return;
     }
     ui.error.set(None);
+    // The items picked in the listing, or the whole share.
+    let picked: Vec<ItemPath> = ui
+        .selected
+        .get_untracked()
+        .iter()
+        .filter_map(|p| state::item_path(p).ok())
+        .collect();
+    let label = if picked.is_empty() {
+        label.to_owned()
+    } else {
+        format!("{label}, {} selected", picked.len())
+    };
+    let paths = if picked.is_empty() {
+        vec![ItemPath::root()]
+    } else {
+        picked
+    };
     let cancel = CancelToken::new();
     RUNNING.with(|r| *r.borrow_mut() = Some(cancel.clone()));
     ui.sync.set(SyncView {
         running: true,
-        label: label.to_owned(),
+        label,
         ..SyncView::default()
     });
     spawn_local(async move {
@@ -445,8 +465,7 @@ fn sync_now(ui: Ui, flags: SyncControlFlags, label: &'static str) {
             Some(slot) => match csc_wasm::lock_share(&slot.database, &slot.url).await {
                 Err(_) => "another page holds the share; try again".to_owned(),
                 Ok(_lock) => {
-                    let mut opts =
-                        SyncOptions::new(vec![ItemPath::root()], SyncControl::new(flags));
+                    let mut opts = SyncOptions::new(paths, SyncControl::new(flags));
                     opts.cancel = cancel.clone();
                     let mut progress = Progress {
                         view: ui.sync,
@@ -630,6 +649,10 @@ fn SyncPanel() -> impl IntoView {
             " "
             <button data-testid="sync-now" on:click=start disabled=move || !ui.ready.get() || ui.sync.get().running>"Sync now"</button>
             <button data-testid="sync-cancel" on:click=cancel hidden=move || !ui.sync.get().running>"Cancel"</button>
+            <span data-testid="selection" hidden=move || ui.selected.get().is_empty()>
+                {move || format!(" {} selected: Sync now syncs them ", ui.selected.get().len())}
+                <button on:click=move |_| ui.selected.set(std::collections::BTreeSet::new())>"Clear selection"</button>
+            </span>
             <div hidden=move || { let s = ui.sync.get(); !s.running && s.outcome.is_empty() }>
                 <progress data-testid="sync-progress" max="1" value=move || if ui.sync.get().running { "0.5" } else { "1" }></progress>
                 <span data-testid="sync-status">
@@ -710,7 +733,7 @@ fn Browse() -> impl IntoView {
                 <button on:click=move |_| spawn_local(async move { ui.refresh().await })>"Refresh"</button>
             </div>
             <table data-testid="listing">
-                <thead><tr><th scope="col">"Name"</th><th scope="col">"Size"</th><th scope="col">"Modified"</th><th scope="col">"State"</th><th scope="col">"Actions"</th></tr></thead>
+                <thead><tr><th scope="col"><span class="visually-hidden">"Select"</span></th><th scope="col">"Name"</th><th scope="col">"Size"</th><th scope="col">"Modified"</th><th scope="col">"State"</th><th scope="col">"Actions"</th></tr></thead>
                 <tbody>
                     <For each=move || ui.rows.get() key=Row::clone let:r>
                         <ItemRow row=r/>
@@ -754,6 +777,12 @@ fn ItemRow(row: Row) -> impl IntoView {
                     .map_err(|e| format!("{e}. Pin it while online to have it offline"))?;
                 let text = String::from_utf8(bytes)
                     .map_err(|_| "it is not a text file; only text files open here".to_owned())?;
+                // The editor holds one file: the one it had is no longer open.
+                if let Some(previous) = ui.editor.get_untracked()
+                    && let Ok(previous) = state::item_path(&previous.path)
+                {
+                    state::engine_of(&slot).set_in_use(&previous, false);
+                }
                 state::engine_of(&slot).set_in_use(&item, true);
                 ui.editor.set(Some(Editor { path: p, text }));
                 Ok(())
@@ -885,6 +914,15 @@ fn ItemRow(row: Row) -> impl IntoView {
     };
     view! {
         <tr data-testid="item" data-path=path.clone()>
+            <td>
+                <input type="checkbox" data-testid="item-select" aria-label=format!("Select {path}")
+                    prop:checked={ let p = path.clone(); move || ui.selected.get().contains(&p) }
+                    on:change={ let p = path.clone(); move |ev| {
+                        let on = event_target_checked(&ev);
+                        let p = p.clone();
+                        ui.selected.update(|s| { if on { s.insert(p); } else { s.remove(&p); } });
+                    } }/>
+            </td>
             <td><button class="name" data-testid="item-open" on:click=open>{if is_dir { "📁 " } else { "" }}{name}</button></td>
             <td>{size.map(text::size).unwrap_or_default()}</td>
             <td>{modified.unwrap_or_default()}</td>
