@@ -4,14 +4,16 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { freePort, startCscServer } from './server.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
-const appDir = process.env.APP_DIR ?? join(root, 'www/dist');
+const builtApp = process.env.APP_DIR ?? join(root, 'www/dist');
+// The test serves a copy, so that it can put a new version of the app in its place.
+let appDir;
 const serverBin = process.env.CSC_SERVER ?? join(root, 'target/debug/csc-server');
 const XSS_NAME = '<img src=x onerror=alert(1)>.txt';
 
@@ -34,8 +36,10 @@ async function stopServer() {
 }
 
 before(async () => {
-  assert.ok(existsSync(join(appDir, 'index.html')), `no app at ${appDir}: run cargo xtask test (it builds it)`);
+  assert.ok(existsSync(join(builtApp, 'index.html')), `no app at ${builtApp}: run cargo xtask test (it builds it)`);
   work = mkdtempSync(join(tmpdir(), 'csc-app-'));
+  appDir = join(work, 'app');
+  cpSync(builtApp, appDir, { recursive: true });
   share = join(work, 'share');
   for (const [p, content] of Object.entries({
     'docs/note.txt': 'first line\n',
@@ -363,5 +367,46 @@ test('Sync now with items selected syncs only those items', async () => {
   assert.match(status, /^Sync \(two-way, 1 selected\) done/);
   assert.equal(readFileSync(join(share, 'docs/other.txt'), 'utf8'), 'other, selected\n');
   assert.equal(readFileSync(join(share, 'docs/note.txt'), 'utf8'), noteBefore, 'the item not selected waits for the next sync');
+  await context.close();
+});
+
+test('a new version of the app replaces the old one whole, and it is the new one that loads offline', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.waitForRow('docs');
+  await app.page.evaluate(() => navigator.serviceWorker.ready);
+  const shells = () => app.page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('offline-files-shell')));
+  await app.page.waitForFunction(async () => (await caches.keys()).some((k) => k.startsWith('offline-files-shell')));
+  const [first] = await shells();
+
+  // The next version: other file names for its JavaScript, another title.
+  const index = readFileSync(join(appDir, 'index.html'), 'utf8');
+  const js = readdirSync(appDir).find((f) => /^csc-app-[0-9a-f]+\.js$/.test(f));
+  const next = js.replace('.js', '-next.js');
+  cpSync(join(appDir, js), join(appDir, next));
+  writeFileSync(join(appDir, 'index.html'), index.replaceAll(`/${js}`, `/${next}`).replace('<title>Offline Files</title>', '<title>Offline Files (next)</title>'));
+
+  await app.page.reload();
+  await app.waitForRow('docs');
+  assert.equal(await app.page.title(), 'Offline Files (next)');
+  await app.page.waitForFunction(
+    async (first) => {
+      const keys = (await caches.keys()).filter((k) => k.startsWith('offline-files-shell'));
+      return keys.length === 1 && keys[0] !== first;
+    },
+    first,
+    { timeout: 20_000 },
+  );
+
+  await stopServer();
+  try {
+    await app.page.reload();
+    await app.waitForRow('docs');
+    assert.equal(await app.page.title(), 'Offline Files (next)', 'offline, the new version loads');
+    const scripts = await app.page.evaluate(() => performance.getEntriesByType('resource').map((r) => new URL(r.name).pathname).filter((p) => p.endsWith('.js') && p.startsWith('/csc-app')));
+    assert.deepEqual(scripts, [`/${next}`], 'only the new version\'s JavaScript');
+  } finally {
+    await startServer();
+  }
   await context.close();
 });
