@@ -370,6 +370,25 @@ test('Sync now with items selected syncs only those items', async () => {
   await context.close();
 });
 
+test('a second share can be added, picked and kept across reloads', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.waitForRow('docs');
+  await app.page.getByTestId('add-share').click();
+  await app.page.getByTestId('share-url-input').fill(`${origin}/dav/names/`);
+  await app.page.getByTestId('share-add-submit').click();
+  // The new share is shown: its root holds the file of names/.
+  await app.waitForRow(XSS_NAME);
+  const options = () => app.page.getByTestId('share-select').locator('option').allTextContents();
+  assert.deepEqual(await options(), [`${origin}/dav/`, `${origin}/dav/names/`]);
+  await app.page.getByTestId('share-select').selectOption({ index: 0 });
+  await app.waitForRow('docs');
+  await app.page.reload();
+  await app.waitForRow('docs');
+  assert.deepEqual(await options(), [`${origin}/dav/`, `${origin}/dav/names/`]);
+  await context.close();
+});
+
 test('a new version of the app replaces the old one whole, and it is the new one that loads offline', async () => {
   const context = await browser.newContext();
   const app = await AppPage.open(context);

@@ -103,6 +103,13 @@ struct Open {
 
 thread_local! {
     static OPEN: RefCell<Option<Open>> = const { RefCell::new(None) };
+    /// Which share the views show (an index into the cache's shares).
+    static CURRENT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Shows the share at `index` (of the saved shares' order).
+pub(crate) fn set_current(index: usize) {
+    CURRENT.with(|c| c.set(index));
 }
 
 /// Opens the cache for `shares` (closing one open before); `on_events` is called when engines
@@ -185,12 +192,13 @@ pub(crate) fn slots() -> Vec<Rc<ShareSlot>> {
     })
 }
 
-/// The share shown, with its engine: the first share of the cache.
+/// The share shown, with its engine.
 pub(crate) fn slot() -> Option<Rc<ShareSlot>> {
+    let current = CURRENT.with(std::cell::Cell::get);
     OPEN.with(|o| {
         let o = o.borrow();
-        let open = o.as_ref()?;
-        open.cache.shares().ok()?.first().cloned()
+        let shares = o.as_ref()?.cache.shares().ok()?;
+        shares.get(current).or_else(|| shares.first()).cloned()
     })
 }
 

@@ -77,6 +77,9 @@ struct Ui {
     error: RwSignal<Option<String>>,
     ready: RwSignal<bool>,
     share: RwSignal<String>,
+    /// Every share's URL, in the saved order, and which one the views show.
+    shares: RwSignal<Vec<String>>,
+    current: RwSignal<usize>,
     connect: RwSignal<String>,
     online: RwSignal<bool>,
     folder: RwSignal<String>,
@@ -98,6 +101,8 @@ impl Ui {
             error: RwSignal::new(None),
             ready: RwSignal::new(false),
             share: RwSignal::new(String::new()),
+            shares: RwSignal::new(Vec::new()),
+            current: RwSignal::new(0),
             connect: RwSignal::new(String::new()),
             online: RwSignal::new(false),
             folder: RwSignal::new(String::new()),
@@ -120,7 +125,12 @@ impl Ui {
     /// Opens the cache for the saved shares, then lists the share if it can be reached.
     async fn open(self) {
         let shares = state::saved_shares();
-        self.share.set(shares[0].url.clone());
+        let current = self.current.get_untracked().min(shares.len() - 1);
+        state::set_current(current);
+        self.current.set(current);
+        self.share.set(shares[current].url.clone());
+        self.shares
+            .set(shares.iter().map(|s| s.url.clone()).collect());
         let on_events: Rc<dyn Fn()> = Rc::new(move || {
             // Engines publish in the middle of their work: read the events afterwards.
             spawn_local(async move { self.pull_events() });
@@ -245,6 +255,23 @@ impl Ui {
             }
             Err(e) => self.fail("The folder could not be read", e),
         }
+    }
+
+    /// Shows the share at `index`.
+    fn show_share(self, index: usize) {
+        let Some(url) = self.shares.get_untracked().get(index).cloned() else {
+            return;
+        };
+        state::set_current(index);
+        self.current.set(index);
+        self.share.set(url);
+        self.folder.set(String::new());
+        self.selected.set(std::collections::BTreeSet::new());
+        self.editor.set(None);
+        spawn_local(async move {
+            self.reload().await;
+            self.refresh().await;
+        });
     }
 
     fn act(
@@ -585,25 +612,74 @@ fn ShareBar() -> impl IntoView {
             );
             return;
         }
-        state::save_shares(&[share]);
+        let mut shares = state::saved_shares();
+        let index = match shares.iter().position(|s| s.url == share.url) {
+            Some(i) => {
+                shares[i] = share;
+                i
+            }
+            None => {
+                shares.push(share);
+                shares.len() - 1
+            }
+        };
+        state::save_shares(&shares);
         adding.set(false);
+        url.set(String::new());
+        token.set(String::new());
         ui.ready.set(false);
+        ui.current.set(index);
+        ui.folder.set(String::new());
+        spawn_local(async move { ui.open().await });
+    };
+    let remove = move |_| {
+        let mut shares = state::saved_shares();
+        let current = ui.current.get_untracked();
+        if shares.len() < 2 || current >= shares.len() {
+            return;
+        }
+        let gone = shares.remove(current);
+        if !confirm(&format!(
+            "Stop showing {}? Its files stay on the server.",
+            gone.url
+        )) {
+            return;
+        }
+        state::save_shares(&shares);
+        ui.ready.set(false);
+        ui.current.set(0);
+        ui.folder.set(String::new());
         spawn_local(async move { ui.open().await });
     };
     view! {
         <section class="share" aria-label="Share">
-            <span data-testid="share-url">{move || ui.share.get()}</span>
+            <label class="visually-hidden" for="share-select">"Share"</label>
+            <select id="share-select" data-testid="share-select"
+                on:change=move |ev| {
+                    if let Ok(i) = event_target_value(&ev).parse::<usize>() {
+                        ui.show_share(i);
+                    }
+                }>
+                {move || {
+                    let current = ui.current.get();
+                    ui.shares.get().into_iter().enumerate().map(|(i, url)| {
+                        view! { <option value=i.to_string() selected=i == current>{url}</option> }
+                    }).collect_view()
+                }}
+            </select>
+            <span data-testid="share-url" hidden>{move || ui.share.get()}</span>
             " — "
             <span data-testid="connect-state">{move || ui.connect.get()}</span>
             " "
             <button data-testid="work-offline" on:click=transition disabled=move || !ui.ready.get()>
                 {move || if ui.online.get() { "Work offline" } else { "Work online" }}
             </button>
-            <button on:click=move |_| adding.update(|a| *a = !*a)>"Change share"</button>
+            <button data-testid="add-share" on:click=move |_| adding.update(|a| *a = !*a)>"Add a share"</button>
+            <button on:click=remove hidden=move || ui.shares.get().len() < 2>"Remove this share"</button>
             <form hidden=move || !adding.get() on:submit=save>
-                <label>"Share URL " <input type="url" required prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/></label>
+                <label>"Share URL " <input type="url" data-testid="share-url-input" required prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev))/></label>
                 <label>" Token " <input type="password" prop:value=move || token.get() on:input=move |ev| token.set(event_target_value(&ev))/></label>
-                <button type="submit">"Use this share"</button>
+                <button type="submit" data-testid="share-add-submit">"Add"</button>
             </form>
         </section>
     }
