@@ -389,6 +389,19 @@ test('a second share can be added, picked and kept across reloads', async () => 
   await context.close();
 });
 
+test('the folder tree shows the share folders and opens one in the listing', async () => {
+  const context = await browser.newContext();
+  const app = await AppPage.open(context);
+  await app.waitForRow('docs');
+  const node = (path) => app.page.locator(`[data-testid=tree-node][data-path="${path}"]`);
+  await node('docs').waitFor();
+  await node('both').waitFor();
+  await node('docs').locator('.folder').click();
+  await app.waitForRow('docs/note.txt');
+  assert.equal(await node('docs').locator('.folder').getAttribute('class'), 'folder current');
+  await context.close();
+});
+
 test('a new version of the app replaces the old one whole, and it is the new one that loads offline', async () => {
   const context = await browser.newContext();
   const app = await AppPage.open(context);

@@ -808,6 +808,11 @@ fn Browse() -> impl IntoView {
                 <label class="upload">"Upload files " <input type="file" multiple node_ref=upload on:change=on_upload/></label>
                 <button on:click=move |_| spawn_local(async move { ui.refresh().await })>"Refresh"</button>
             </div>
+            <nav class="tree" aria-label="Folders" data-testid="tree">
+                <ul role="tree">
+                    <TreeNode path=String::new() name="Share".to_owned() start_open=true/>
+                </ul>
+            </nav>
             <table data-testid="listing">
                 <thead><tr><th scope="col"><span class="visually-hidden">"Select"</span></th><th scope="col">"Name"</th><th scope="col">"Size"</th><th scope="col">"Modified"</th><th scope="col">"State"</th><th scope="col">"Actions"</th></tr></thead>
                 <tbody>
@@ -820,6 +825,76 @@ fn Browse() -> impl IntoView {
             <EditorView/>
         </section>
     }
+}
+
+/// A folder in the tree: its name (which opens it in the listing) and, expanded, its
+/// subfolders, read when it is expanded — offline too.
+#[component]
+fn TreeNode(path: String, name: String, start_open: bool) -> AnyView {
+    let ui = expect_context::<Ui>();
+    let open = RwSignal::new(false);
+    let children = RwSignal::new(Vec::<(String, String)>::new());
+    let p = path.clone();
+    let load = move || {
+        let p = p.clone();
+        spawn_local(async move {
+            let (Some(slot), Ok(item)) = (state::slot(), state::item_path(&p)) else {
+                return;
+            };
+            if let Ok(entries) = state::engine_of(&slot).browse(&item).await {
+                children.set(
+                    entries
+                        .iter()
+                        .map(row)
+                        .filter(|r| r.is_dir)
+                        .map(|r| (r.path, r.name))
+                        .collect(),
+                );
+            }
+        });
+    };
+    let toggle = {
+        let load = load.clone();
+        move |_| {
+            let now_open = !open.get_untracked();
+            open.set(now_open);
+            if now_open {
+                load();
+            }
+        }
+    };
+    // The root starts open once the cache is, and follows the listing's reloads.
+    Effect::new(move |_| {
+        ui.rows.track();
+        if start_open && ui.ready.get() {
+            open.set(true);
+            load();
+        }
+    });
+    let target = path.clone();
+    let go = move |_| {
+        ui.folder.set(target.clone());
+        spawn_local(async move { ui.reload().await });
+    };
+    let current = {
+        let path = path.clone();
+        move || ui.folder.get() == path
+    };
+    view! {
+        <li role="treeitem" aria-expanded=move || open.get().to_string() data-testid="tree-node" data-path=path.clone()>
+            <button class="twisty" aria-label=format!("Show the folders in {name}") on:click=toggle>{move || if open.get() { "▾" } else { "▸" }}</button>
+            <button class="folder" class:current=current on:click=go>{name.clone()}</button>
+            <ul role="group" hidden=move || !open.get()>
+                <For
+                    each=move || children.get()
+                    key=|c| c.0.clone()
+                    // A tree is recursive: each node's view is boxed.
+                    children=move |c: (String, String)| view! { <TreeNode path=c.0 name=c.1 start_open=false/> }.into_any()
+                />
+            </ul>
+        </li>
+    }
+    .into_any()
 }
 
 #[component]
