@@ -10,12 +10,21 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { freePort, startCscServer } from './server.mjs';
 
+
 const root = new URL('../../', import.meta.url).pathname;
 const builtApp = process.env.APP_DIR ?? join(root, 'www/dist');
 // The test serves a copy, so that it can put a new version of the app in its place.
 let appDir;
 const serverBin = process.env.CSC_SERVER ?? join(root, 'target/debug/csc-server');
 const XSS_NAME = '<img src=x onerror=alert(1)>.txt';
+
+// Every test saves a screenshot of its page here (the README shows two of them).
+const shots = process.env.SCREENSHOTS ?? join(root, 'target/screenshots');
+mkdirSync(shots, { recursive: true });
+/** Saves a screenshot of `page` as `name`.png. */
+async function shot(page, name) {
+  await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
 
 let work;
 let share;
@@ -184,6 +193,7 @@ test('a pinned folder opens offline after a reload, an offline edit reaches the 
   assert.ok(begins.length > 0 && ends.length > 0, JSON.stringify(events.slice(0, 10)));
   assert.equal(begins[0], ends[0], 'the newest SyncBegin and SyncEnd carry the same sync id');
   assert.ok(events.some((e) => e.kind === 'syncFileResult' && e.text.includes('docs/note.txt')), 'a per-file result for the edited file');
+  await shot(app.page, 'offline-edit');
   await context.close();
 });
 
@@ -198,6 +208,7 @@ test('a file name with markup is shown as text and runs nothing', async () => {
   assert.equal(name, XSS_NAME);
   assert.equal(await app.page.locator('main img').count(), 0, 'no element made from the name');
   assert.deepEqual(app.dialogs, [], 'no script ran');
+  await shot(app.page, 'hostile-name');
   await context.close();
 });
 
@@ -223,6 +234,7 @@ test('a file changed on the server and in the app shows in Sync Center with its 
   await app.conflict('both/report.txt').getByRole('button', { name: 'Show versions' }).click();
   await app.page.waitForFunction(() => document.querySelector('[data-testid=preview-remote]')?.textContent.includes('edited on the server'));
   assert.equal(await app.conflict('both/report.txt').getByTestId('preview-local').textContent(), 'edited in the app\n');
+  await shot(app.page, 'sync-center');
 
   await app.conflict('both/report.txt').getByTestId('keep-both-name').fill('report (laptop).txt');
   await app.conflict('both/report.txt').getByTestId('keep-both').click();
@@ -230,6 +242,7 @@ test('a file changed on the server and in the app shows in Sync Center with its 
   assert.equal(await app.page.locator('[data-testid=conflict]').count(), 0, 'the conflict left Sync Center');
   assert.equal(readFileSync(join(share, 'both/report.txt'), 'utf8'), 'edited on the server\n');
   assert.equal(readFileSync(join(share, 'both/report (laptop).txt'), 'utf8'), 'edited in the app\n');
+  await shot(app.page, 'sync-center-resolved');
   await context.close();
 });
 
@@ -267,6 +280,7 @@ test('the schedule form refuses SyncInterval 1441 with a message, saves 30 / 5 w
   await app.page.waitForFunction(() => document.querySelector('[data-testid=syncInterval]')?.value === '30');
   assert.equal(await app.page.getByTestId('syncVariance').inputValue(), '5');
   assert.equal(await app.page.getByTestId('blockOutStartTimeHoursMinutes').inputValue(), '2200');
+  await shot(app.page, 'schedule');
   await context.close();
 });
 
@@ -289,6 +303,7 @@ test('storage shows use and quota, and frees space from files neither pinned nor
   await app.page.waitForFunction(() => document.querySelector('[data-testid=storage-message]')?.textContent === 'Removed 2 file(s).');
   assert.match(app.dialogs.at(-1), /Remove 2 file\(s\)/);
   await app.page.waitForFunction(() => /^0 file\(s\)/.test(document.querySelector('[data-testid=storage-evictable]')?.textContent ?? ''));
+  await shot(app.page, 'storage');
   await context.close();
 });
 
@@ -302,6 +317,7 @@ test('a pinned folder can be suspended and released', async () => {
   assert.equal(await app.row('docs').getByTestId('item-suspend').textContent(), 'Release');
   await app.row('docs').getByTestId('item-suspend').click();
   await app.page.waitForFunction(() => ![...document.querySelectorAll('[data-testid=item][data-path="docs"] .badge')].some((b) => b.textContent === 'suspended'));
+  await shot(app.page, 'suspend');
   await context.close();
 });
 
@@ -345,6 +361,7 @@ test('at 360 px the app fits the screen, and every control has a name and is rea
   assert.ok(reached, 'Sync now is reachable with Tab');
   await app.page.keyboard.press('Enter');
   await app.page.waitForFunction(() => /^Sync \(two-way\) done/.test(document.querySelector('[data-testid=sync-status]')?.textContent ?? ''), null, { timeout: 30_000 });
+  await shot(app.page, 'narrow');
   await context.close();
 });
 
@@ -367,6 +384,7 @@ test('Sync now with items selected syncs only those items', async () => {
   assert.match(status, /^Sync \(two-way, 1 selected\) done/);
   assert.equal(readFileSync(join(share, 'docs/other.txt'), 'utf8'), 'other, selected\n');
   assert.equal(readFileSync(join(share, 'docs/note.txt'), 'utf8'), noteBefore, 'the item not selected waits for the next sync');
+  await shot(app.page, 'selection');
   await context.close();
 });
 
@@ -386,6 +404,7 @@ test('a second share can be added, picked and kept across reloads', async () => 
   await app.page.reload();
   await app.waitForRow('docs');
   assert.deepEqual(await options(), [`${origin}/dav/`, `${origin}/dav/names/`]);
+  await shot(app.page, 'shares');
   await context.close();
 });
 
@@ -399,6 +418,30 @@ test('the folder tree shows the share folders and opens one in the listing', asy
   await node('docs').locator('.folder').click();
   await app.waitForRow('docs/note.txt');
   assert.equal(await node('docs').locator('.folder').getAttribute('class'), 'folder current');
+  await shot(app.page, 'folder-tree');
+  await context.close();
+});
+
+test('of two tabs one runs background sync, both see the events, and when it closes the other takes over', async () => {
+  const context = await browser.newContext();
+  const a = new AppPage(await context.newPage());
+  await a.page.goto(`${origin}/?minuteMs=200`);
+  await a.waitForRow('docs');
+  const b = new AppPage(await context.newPage());
+  await b.page.goto(`${origin}/?minuteMs=200`);
+  await b.waitForRow('docs');
+  const leads = (app) => app.page.getByTestId('bg-leader').getAttribute('data-leader');
+  await a.page.waitForFunction(() => document.querySelector('[data-testid=bg-leader]')?.dataset.leader === 'true');
+  assert.equal(await leads(b), 'false', 'one leader');
+
+  // A sync in one tab shows in the other's event log.
+  await a.syncNow();
+  await b.page.getByTestId('tab-events').click();
+  await b.page.waitForFunction(() => [...document.querySelectorAll('[data-testid=event]')].some((e) => e.dataset.kind === 'syncEnd'), null, { timeout: 10_000 });
+
+  await a.page.close();
+  await b.page.waitForFunction(() => document.querySelector('[data-testid=bg-leader]')?.dataset.leader === 'true', null, { timeout: 10_000 });
+  await shot(b.page, 'two-tabs');
   await context.close();
 });
 
@@ -440,5 +483,6 @@ test('a new version of the app replaces the old one whole, and it is the new one
   } finally {
     await startServer();
   }
+  await shot(app.page, 'new-version');
   await context.close();
 });

@@ -82,6 +82,8 @@ struct Ui {
     current: RwSignal<usize>,
     connect: RwSignal<String>,
     online: RwSignal<bool>,
+    /// Whether this tab runs background sync (one tab of the origin does).
+    leader: RwSignal<bool>,
     folder: RwSignal<String>,
     rows: RwSignal<Vec<Row>>,
     editor: RwSignal<Option<Editor>>,
@@ -105,6 +107,7 @@ impl Ui {
             current: RwSignal::new(0),
             connect: RwSignal::new(String::new()),
             online: RwSignal::new(false),
+            leader: RwSignal::new(false),
             folder: RwSignal::new(String::new()),
             rows: RwSignal::new(Vec::new()),
             editor: RwSignal::new(None),
@@ -222,6 +225,8 @@ impl Ui {
     /// Reads the current folder again from the cache and the stored listing.
     async fn reload(self) {
         let Some(slot) = state::slot() else { return };
+        self.leader
+            .set(state::background().is_some_and(|b| b.is_leader()));
         self.show_connectivity();
         let folder = self.folder.get_untracked();
         let path = match state::item_path(&folder) {
@@ -267,6 +272,7 @@ impl Ui {
         self.share.set(url);
         self.folder.set(String::new());
         self.selected.set(std::collections::BTreeSet::new());
+        release_open_mark();
         self.editor.set(None);
         spawn_local(async move {
             self.reload().await;
@@ -453,6 +459,18 @@ impl SyncProgress for Progress {
 }
 
 thread_local! {
+    /// Releases the open mark of the file in the editor.
+    static OPEN_MARK: std::cell::RefCell<Option<js_sys::Function>> = const { std::cell::RefCell::new(None) };
+}
+
+/// The editor no longer holds its file: background passes may sync it again.
+fn release_open_mark() {
+    if let Some(release) = OPEN_MARK.with(|m| m.borrow_mut().take()) {
+        let _ = release.call0(&wasm_bindgen::JsValue::NULL);
+    }
+}
+
+thread_local! {
     static RUNNING: std::cell::RefCell<Option<CancelToken>> = const { std::cell::RefCell::new(None) };
 }
 
@@ -530,6 +548,14 @@ fn App() -> impl IntoView {
     let ui = Ui::new();
     provide_context(ui);
     spawn_local(async move { ui.open().await });
+    // Leadership moves between tabs without an event: look once a second.
+    set_interval(
+        move || {
+            ui.leader
+                .set(state::background().is_some_and(|b| b.is_leader()))
+        },
+        std::time::Duration::from_secs(1),
+    );
     let tab_button = move |tab: Tab, label: &'static str, id: &'static str| {
         view! {
             <button
@@ -670,6 +696,10 @@ fn ShareBar() -> impl IntoView {
             <span data-testid="share-url" hidden>{move || ui.share.get()}</span>
             " — "
             <span data-testid="connect-state">{move || ui.connect.get()}</span>
+            " "
+            <span class="leader" data-testid="bg-leader" data-leader=move || ui.leader.get().to_string()>
+                {move || if ui.leader.get() { "(background sync runs in this tab)" } else { "(background sync runs in another tab)" }}
+            </span>
             " "
             <button data-testid="work-offline" on:click=transition disabled=move || !ui.ready.get()>
                 {move || if ui.online.get() { "Work offline" } else { "Work online" }}
@@ -928,13 +958,11 @@ fn ItemRow(row: Row) -> impl IntoView {
                     .map_err(|e| format!("{e}. Pin it while online to have it offline"))?;
                 let text = String::from_utf8(bytes)
                     .map_err(|_| "it is not a text file; only text files open here".to_owned())?;
-                // The editor holds one file: the one it had is no longer open.
-                if let Some(previous) = ui.editor.get_untracked()
-                    && let Ok(previous) = state::item_path(&previous.path)
-                {
-                    state::engine_of(&slot).set_in_use(&previous, false);
-                }
-                state::engine_of(&slot).set_in_use(&item, true);
+                // The editor holds one file, marked open for every page's background
+                // passes; the one it had before is no longer open.
+                release_open_mark();
+                let release = csc_wasm::mark_open(&slot, &item);
+                OPEN_MARK.with(|m| *m.borrow_mut() = Some(release));
                 ui.editor.set(Some(Editor { path: p, text }));
                 Ok(())
             });
@@ -1095,11 +1123,7 @@ fn ItemRow(row: Row) -> impl IntoView {
 fn EditorView() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let close = move || {
-        if let Some(e) = ui.editor.get_untracked()
-            && let (Some(slot), Ok(p)) = (state::slot(), state::item_path(&e.path))
-        {
-            state::engine_of(&slot).set_in_use(&p, false);
-        }
+        release_open_mark();
         ui.editor.set(None);
     };
     let save = move |_| {

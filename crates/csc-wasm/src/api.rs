@@ -921,14 +921,7 @@ impl std::fmt::Debug for OfflineFilesCache {
     }
 }
 
-pub(crate) fn new_sync_id() -> String {
-    use csc_core::store::Runtime;
-    format!(
-        "{:x}-{:016x}",
-        js_sys::Date::now() as u64,
-        crate::WebRuntime.random_seed()
-    )
-}
+use crate::runtime::new_sync_id;
 
 /// Paths grouped by share.
 type Groups = Vec<(Rc<ShareSlot>, Vec<ItemPath>)>;

@@ -6,7 +6,7 @@ use csc_core::schedule::{BackgroundSyncSettings, Field, FieldError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::background::{Background, js_name, settings_object};
+use crate::background::Background;
 use crate::cache::Cache;
 use crate::convert::{self, Obj, array};
 use crate::errors::{cache_error, error, type_error};
@@ -252,4 +252,32 @@ fn invalid_settings_text(message: &str) -> JsValue {
         &format!("backgroundSync.set: {message}; nothing was saved"),
         &[],
     )
+}
+
+/// The settings' JavaScript field names: Windows' names in lower camel case.
+fn js_name(field: Field) -> &'static str {
+    match field {
+        Field::Enabled => "enabled",
+        Field::SyncInterval => "syncInterval",
+        Field::SyncVariance => "syncVariance",
+        Field::MaxTimeBetweenSyncs => "maxTimeBetweenSyncs",
+        Field::BlockOutStartTimeHoursMinutes => "blockOutStartTimeHoursMinutes",
+        Field::BlockOutDurationMin => "blockOutDurationMin",
+        Field::BackgroundSyncWorkOfflineSharesEnabled => "backgroundSyncWorkOfflineSharesEnabled",
+    }
+}
+
+/// The settings as a plain object.
+fn settings_object(s: &BackgroundSyncSettings) -> JsValue {
+    let mut o = Obj::new();
+    for field in Field::ALL {
+        let value = s.get(field);
+        o = match field {
+            Field::Enabled | Field::BackgroundSyncWorkOfflineSharesEnabled => {
+                o.set(js_name(field), value == 1)
+            }
+            _ => o.set(js_name(field), value),
+        };
+    }
+    o.build()
 }

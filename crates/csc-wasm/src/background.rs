@@ -20,7 +20,7 @@ use std::rc::{Rc, Weak};
 
 use csc_core::engine::{CancelToken, EngineError};
 use csc_core::events::{Event, EventFilter, SubscriberId, SyncId};
-use csc_core::schedule::{self, BackgroundSyncSettings, Field};
+use csc_core::schedule::{self, BackgroundSyncSettings};
 use csc_core::store::{Batch, LocalStore, Runtime, Write};
 use csc_core::{ItemPath, Millis};
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
@@ -82,7 +82,7 @@ fn open_prefix(slot: &ShareSlot) -> String {
 
 /// Marks `path` open in this page (an editor has it) until the returned function is called
 /// or the page goes away. A shared lock, so every page's background passes see it.
-pub(crate) fn mark_open(slot: &ShareSlot, path: &ItemPath) -> js_sys::Function {
+pub fn mark_open(slot: &ShareSlot, path: &ItemPath) -> js_sys::Function {
     hold(&format!("{}{path}", open_prefix(slot)))
 }
 
@@ -418,7 +418,7 @@ impl Background {
                     refresh_in_use(slot).await;
                     let token = CancelToken::new();
                     let _running = slot.running(token.clone());
-                    let id = SyncId(crate::api::new_sync_id().into());
+                    let id = SyncId(crate::runtime::new_sync_id().into());
                     match slot
                         .engine
                         .background_sync(settings, id, token, &mut ())
@@ -541,32 +541,4 @@ impl Background {
         }
         self.leader.set(false);
     }
-}
-
-/// The settings' JavaScript field names: Windows' names in lower camel case.
-pub(crate) fn js_name(field: Field) -> &'static str {
-    match field {
-        Field::Enabled => "enabled",
-        Field::SyncInterval => "syncInterval",
-        Field::SyncVariance => "syncVariance",
-        Field::MaxTimeBetweenSyncs => "maxTimeBetweenSyncs",
-        Field::BlockOutStartTimeHoursMinutes => "blockOutStartTimeHoursMinutes",
-        Field::BlockOutDurationMin => "blockOutDurationMin",
-        Field::BackgroundSyncWorkOfflineSharesEnabled => "backgroundSyncWorkOfflineSharesEnabled",
-    }
-}
-
-/// The settings as a plain object.
-pub(crate) fn settings_object(s: &BackgroundSyncSettings) -> JsValue {
-    let mut o = Obj::new();
-    for field in Field::ALL {
-        let value = s.get(field);
-        o = match field {
-            Field::Enabled | Field::BackgroundSyncWorkOfflineSharesEnabled => {
-                o.set(js_name(field), value == 1)
-            }
-            _ => o.set(js_name(field), value),
-        };
-    }
-    o.build()
 }

@@ -19,6 +19,7 @@ thread_local! {
 
 /// Sets the class errors are made of: `new Class(message, code)`. The package's entry calls it
 /// once the wasm is loaded; without it errors are plain `Error`s with the same `code`.
+#[cfg(feature = "js-api")]
 #[wasm_bindgen(js_name = useErrorClass, skip_typescript)]
 pub fn use_error_class(class: js_sys::Function) {
     ERROR_CLASS.with(|c| *c.borrow_mut() = Some(class));

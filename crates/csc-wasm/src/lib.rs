@@ -16,26 +16,38 @@
 //!   per origin (Web Locks), events passed between pages (BroadcastChannel), the share locks
 //!   that keep syncs of one share from overlapping (`tabs.js`).
 //! - `runtime` — the engine's clock, timers and seed in the browser.
+//!
+//! The JavaScript class is the default feature `js-api`. A Rust program that embeds the engine
+//! (the web app) turns it off: wasm-bindgen keeps every exported item, so the class would
+//! otherwise ship in its wasm unused.
 
 pub mod constants;
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js-api"))]
 mod api;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "js-api"))]
 mod api_background;
 #[cfg(target_arch = "wasm32")]
 mod background;
 #[cfg(target_arch = "wasm32")]
 pub mod cache;
 #[cfg(target_arch = "wasm32")]
+#[cfg_attr(
+    not(feature = "js-api"),
+    allow(dead_code, reason = "the rest serves the JavaScript class")
+)]
 mod convert;
 #[cfg(target_arch = "wasm32")]
+#[cfg_attr(
+    not(feature = "js-api"),
+    allow(dead_code, reason = "the rest serves the JavaScript class")
+)]
 pub mod errors;
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;
 
 #[cfg(target_arch = "wasm32")]
-pub use background::{Background, Drive, ShareLock, Tabs, lock_share};
+pub use background::{Background, Drive, ShareLock, Tabs, lock_share, mark_open};
 #[cfg(target_arch = "wasm32")]
 pub use cache::{Cache, ShareEngine};
 #[cfg(target_arch = "wasm32")]

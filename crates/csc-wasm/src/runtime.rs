@@ -30,6 +30,15 @@ impl Runtime for WebRuntime {
     }
 }
 
+/// A new sync id: the time and a random number, unique enough to tell syncs apart in events.
+pub fn new_sync_id() -> String {
+    format!(
+        "{:x}-{:016x}",
+        js_sys::Date::now() as u64,
+        WebRuntime.random_seed()
+    )
+}
+
 /// Prepares the module before a cache is used: Rust panics reported on the console with their
 /// message, and the browser's NFC for csc-core ([`use_browser_nfc`]). `OfflineFilesCache.open`
 /// calls it; a program using [`crate::Cache`] from Rust calls it at start. Not a wasm-bindgen

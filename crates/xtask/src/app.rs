@@ -36,7 +36,35 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
             .env("CARGO_PROFILE_RELEASE_DEBUG", "0"),
     )
     .context("trunk could not build the app (www/index.html)")?;
-    Ok(dist(root))
+    let dist = dist(root);
+    report_size(&dist)?;
+    Ok(dist)
+}
+
+/// The app's size budget, wasm + JS, gzip (issue 8).
+const BUDGET_GZIP_BYTES: u64 = 400 * 1024;
+
+/// Prints the app's wasm + JS size, gzip, against its budget.
+fn report_size(dist: &Path) -> Result<()> {
+    let mut bytes = 0;
+    for entry in fs::read_dir(dist)? {
+        let path = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with("csc-app-") && (name.ends_with(".js") || name.ends_with(".wasm")) {
+            bytes += crate::package::gzip_size(&path)?;
+        }
+    }
+    println!(
+        "csc-app: wasm + JS = {:.1} KB gzip ({bytes} bytes; budget {} KB{})",
+        bytes as f64 / 1024.0,
+        BUDGET_GZIP_BYTES / 1024,
+        if bytes > BUDGET_GZIP_BYTES {
+            ": OVER THE BUDGET"
+        } else {
+            ""
+        }
+    );
+    Ok(())
 }
 
 /// The demo share's files: a few folders, text files and one larger file.

@@ -69,7 +69,7 @@ pub(crate) fn path_with_node_bin(root: &Path) -> Result<std::ffi::OsString> {
     std::env::join_paths(paths).context("PATH cannot hold tests/node_modules/.bin")
 }
 
-fn gzip_size(file: &Path) -> Result<u64> {
+pub(crate) fn gzip_size(file: &Path) -> Result<u64> {
     let out = Command::new("gzip")
         .args(["-9", "-c"])
         .arg(file)

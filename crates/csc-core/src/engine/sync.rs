@@ -190,15 +190,17 @@ enum Stop {
 type Queued = (ItemPath, Option<(HResult, Option<SyncErrorInfo>)>);
 
 /// Progress callbacks, lock-step or (ASYNCPROGRESS) buffered.
-struct Driver<'p, P> {
-    sink: &'p mut P,
+struct Driver<'p> {
+    // A trait object, not a type parameter: the executor is most of the engine's code, and a
+    // type parameter would compile it once per progress type a program uses.
+    sink: &'p mut dyn SyncProgress,
     buffered: bool,
     batch: usize,
     queue: Vec<Queued>,
     aborted: bool,
 }
 
-impl<P: SyncProgress> Driver<'_, P> {
+impl Driver<'_> {
     fn item_begin(&mut self, path: &ItemPath) -> OpResponse {
         if self.buffered {
             self.queue.push((path.clone(), None));
@@ -437,10 +439,10 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         })
     }
 
-    async fn sync<H: ConflictHandler, P: SyncProgress>(
+    async fn sync<H: ConflictHandler>(
         &mut self,
         handler: &mut H,
-        driver: &mut Driver<'_, P>,
+        driver: &mut Driver<'_>,
     ) -> Result<SyncSummary, EngineError> {
         self.refresh_listing().await?;
         if self.control.syncs_out() {
@@ -554,7 +556,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         let flow = self
             .execute(
                 &plan,
-                None::<&mut Driver<'_, ()>>,
+                None::<&mut Driver<'_>>,
                 &mut summary,
                 &None,
                 &mut None,
@@ -810,10 +812,10 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
 
     // ----- execution ---------------------------------------------------------------------------
 
-    async fn execute<P: SyncProgress>(
+    async fn execute(
         &mut self,
         plan: &Plan,
-        mut driver: Option<&mut Driver<'_, P>>,
+        mut driver: Option<&mut Driver<'_>>,
         summary: &mut SyncSummary,
         single_file: &Option<ItemPath>,
         single_result: &mut Option<HResult>,
@@ -849,10 +851,10 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
     /// Carries out one planned item with its progress callbacks and retries, and counts it.
     /// `begun`: its item callbacks were already made (by a group); `done`: a group already
     /// carried it out, with this result.
-    async fn run_item<P: SyncProgress>(
+    async fn run_item(
         &mut self,
         item: &PlannedItem,
-        driver: &mut Option<&mut Driver<'_, P>>,
+        driver: &mut Option<&mut Driver<'_>>,
         ctx: &mut ItemCtx<'_>,
         begun: bool,
         mut done: Option<ItemResult>,
@@ -1017,11 +1019,11 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
     /// many items it carried out; it stops early, before an item whose fetch failed (that
     /// item then goes one by one, with retries and all), and a group the cache refuses goes
     /// one by one too.
-    async fn execute_group<P: SyncProgress>(
+    async fn execute_group(
         &mut self,
         items: &[PlannedItem],
         downloads: &[SmallDownload<'_>],
-        driver: &mut Option<&mut Driver<'_, P>>,
+        driver: &mut Option<&mut Driver<'_>>,
         ctx: &mut ItemCtx<'_>,
     ) -> Result<usize, Stop> {
         use futures_util::stream::{self, StreamExt};
@@ -1087,12 +1089,12 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
     /// Stores a group of fetched small files in one batch and reports each item; if the cache
     /// refuses the batch (full, or changed meanwhile), each item goes one by one instead.
     /// While the cache works, the next files keep arriving (into `ahead`).
-    async fn store_group<P: SyncProgress, S: Stream<Item = SmallRead>>(
+    async fn store_group<S: Stream<Item = SmallRead>>(
         &mut self,
         items: &[PlannedItem],
         downloads: &[SmallDownload<'_>],
         group: Vec<(usize, Meta, Vec<u8>)>,
-        driver: &mut Option<&mut Driver<'_, P>>,
+        driver: &mut Option<&mut Driver<'_>>,
         ctx: &mut ItemCtx<'_>,
         ahead: &mut Ahead<'_, S>,
     ) -> Result<(), Stop> {
