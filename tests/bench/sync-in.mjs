@@ -19,8 +19,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { freePort, startCscServer } from '../e2e/server.mjs';
+import { freePort, launchChromium, startCscServer } from '../e2e/server.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const pkgDir = process.env.PKG_DIR ?? join(root, 'target/offline-files/pkg');
@@ -87,10 +86,7 @@ let server;
 let browser;
 try {
   server = await startCscServer({ bin: serverBin, share, app, port, token, timeoutMs: 60_000 });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
   const page = await browser.newPage();
   page.on('pageerror', (e) => console.error('page error:', e.message));
   page.on('console', (m) => {

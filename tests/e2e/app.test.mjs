@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { freePort, startCscServer } from './server.mjs';
+import { freePort, launchChromium, startCscServer, stopCscServer } from './server.mjs';
 
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -38,10 +37,7 @@ async function startServer() {
 }
 
 async function stopServer() {
-  if (!server || server.exitCode !== null) return;
-  const exited = new Promise((resolve) => server.once('exit', resolve));
-  server.kill('SIGTERM');
-  await exited;
+  await stopCscServer(server);
 }
 
 before(async () => {
@@ -65,10 +61,7 @@ before(async () => {
   port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   await startServer();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -112,13 +105,24 @@ class AppPage {
     await this.row(path).getByTestId('item-open').click();
   }
 
-  async pin(path) {
-    await this.row(path).getByTestId('item-pin').click();
+  /**
+   * Waits until the row of `path` shows a badge that is `badge` (a RegExp source matched
+   * whole), or, with `shown` false, until it shows none.
+   */
+  async waitForBadge(path, badge, shown = true) {
     await this.page.waitForFunction(
-      (p) => [...document.querySelectorAll(`[data-testid=item][data-path="${p}"] .badge`)].some((b) => b.textContent === 'pinned'),
-      path,
+      ({ path, badge, shown }) =>
+        [...document.querySelectorAll(`[data-testid=item][data-path="${path}"] .badge`)].some((b) =>
+          new RegExp(`^(?:${badge})$`).test(b.textContent),
+        ) === shown,
+      { path, badge, shown },
       { timeout: 20_000 },
     );
+  }
+
+  async pin(path) {
+    await this.row(path).getByTestId('item-pin').click();
+    await this.waitForBadge(path, 'pinned');
   }
 
   async editorText() {
@@ -132,11 +136,7 @@ class AppPage {
     const path = await this.page.getByTestId('editor-path').textContent();
     await this.page.getByTestId('editor-text').fill(text);
     await this.page.getByTestId('editor-save').click();
-    await this.page.waitForFunction(
-      (p) => [...document.querySelectorAll(`[data-testid=item][data-path="${p}"] .badge`)].some((b) => /(modified|created) offline/.test(b.textContent)),
-      path,
-      { timeout: 20_000 },
-    );
+    await this.waitForBadge(path, '(modified|created) offline');
   }
 
   async syncNow() {
@@ -187,11 +187,7 @@ test('a pinned folder opens offline after a reload, an offline edit reaches the 
   await app.openItem('docs/note.txt');
   assert.equal(await app.editorText(), 'first line\n');
   await app.edit('first line\nwritten offline\n');
-  await app.page.waitForFunction(
-    () => [...document.querySelectorAll('[data-testid=item][data-path="docs/note.txt"] .badge')].some((b) => b.textContent === 'modified offline'),
-    null,
-    { timeout: 10_000 },
-  );
+  await app.waitForBadge('docs/note.txt', 'modified offline');
 
   await startServer();
   const status = await app.syncNow();
@@ -237,11 +233,7 @@ test('a file changed on the server and in the app shows in Sync Center with its 
 
   const status = await app.syncNow();
   assert.match(status, /1 conflict/);
-  await app.page.waitForFunction(
-    () => [...document.querySelectorAll('[data-testid=item][data-path="both/report.txt"] .badge')].some((b) => b.textContent === 'in conflict'),
-    null,
-    { timeout: 20_000 },
-  );
+  await app.waitForBadge('both/report.txt', 'in conflict');
   const conflicts = await app.conflicts();
   assert.deepEqual(conflicts, [{ path: 'both/report.txt', state: 12, stateName: 'FileChangedOnClient_ChangedOnServer' }]);
 
@@ -307,9 +299,7 @@ test('storage shows use and quota, and frees space from files neither pinned nor
   await app.pin('docs');
   // Unpinned, the files stay cached and clean: what freeing space may remove.
   await app.row('docs').getByTestId('item-pin').click();
-  await app.page.waitForFunction(
-    () => ![...document.querySelectorAll('[data-testid=item][data-path="docs"] .badge')].some((b) => b.textContent === 'pinned'),
-  );
+  await app.waitForBadge('docs', 'pinned', false);
   await app.page.getByTestId('tab-storage').click();
   await app.page.getByTestId('storage-evictable').waitFor();
   assert.match(await app.page.getByTestId('storage-used').textContent(), /used of/);
@@ -329,10 +319,10 @@ test('a pinned folder can be suspended and released', async () => {
   await app.waitForRow('docs');
   await app.pin('docs');
   await app.row('docs').getByTestId('item-suspend').click();
-  await app.page.waitForFunction(() => [...document.querySelectorAll('[data-testid=item][data-path="docs"] .badge')].some((b) => b.textContent === 'suspended'));
+  await app.waitForBadge('docs', 'suspended');
   assert.equal(await app.row('docs').getByTestId('item-suspend').textContent(), 'Release');
   await app.row('docs').getByTestId('item-suspend').click();
-  await app.page.waitForFunction(() => ![...document.querySelectorAll('[data-testid=item][data-path="docs"] .badge')].some((b) => b.textContent === 'suspended'));
+  await app.waitForBadge('docs', 'suspended', false);
   await shot(app.page, 'suspend');
   await context.close();
 });

@@ -9,8 +9,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
-import { freePort, startCscServer } from './server.mjs';
+import { freePort, launchChromium, startCscServer, stopCscServer } from './server.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const pkgDir = process.env.PKG_DIR ?? join(root, 'target/offline-files/pkg');
@@ -52,19 +51,12 @@ before(async () => {
   origin = `http://127.0.0.1:${port}`;
   dav = `${origin}/dav/`;
   server = await startCscServer({ bin: serverBin, share, app, port, token });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
   await browser?.close();
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await stopCscServer(server);
   if (work) rmSync(work, { recursive: true, force: true });
 });
 

@@ -12,6 +12,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
+import { chromiumOptions, launchChromium } from './server.mjs';
 
 const dir = process.env.IDB_PAGE_DIR ?? new URL('../../target/idb-page/', import.meta.url).pathname;
 const types = { '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
@@ -49,10 +50,7 @@ before(async () => {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${server.address().port}`;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
@@ -113,10 +111,7 @@ async function onSmallDisk(megabytes, run) {
   } catch (e) {
     throw new Error(`mounting a ${megabytes} MB tmpfs for the quota test failed (run the tests as root, or with passwordless sudo): ${e.message}`);
   }
-  const context = await chromium.launchPersistentContext(join(where, 'profile'), {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const context = await chromium.launchPersistentContext(join(where, 'profile'), chromiumOptions);
   try {
     await run(await openPage(context));
   } finally {

@@ -1,7 +1,8 @@
-// Starting csc-server for the browser tests and benchmarks: a free loopback port, and the
-// server started on it and waited for until it answers.
+// What the browser tests and benchmarks share: a free loopback port, csc-server started on it
+// (waited for until it answers) and stopped, and Debian's Chromium launched quietly.
 
 import { spawn } from 'node:child_process';
+import { chromium } from 'playwright-core';
 import { createServer } from 'node:net';
 
 /** A TCP port on 127.0.0.1 that nothing listens on now. */
@@ -43,4 +44,23 @@ export async function startCscServer({ bin, share, app, port, token, timeoutMs =
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 50))]);
   }
+}
+
+/** Stops a csc-server started by `startCscServer` and waits for it to exit; nothing if it has. */
+export async function stopCscServer(server) {
+  if (!server || server.exitCode !== null) return;
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  server.kill('SIGTERM');
+  await exited;
+}
+
+/** Options for Debian's Chromium without the background traffic the closed network refuses. */
+export const chromiumOptions = {
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+};
+
+/** Launches Debian's Chromium (headless) with `chromiumOptions`. */
+export function launchChromium() {
+  return chromium.launch(chromiumOptions);
 }

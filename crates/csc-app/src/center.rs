@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use csc_core::engine::{ConflictHandler, ConflictInfo, SyncOptions};
 use csc_core::plan::{ConflictRecord, CopyInfo};
-use csc_core::store::{ChunkStream, LocalStore, RemoteStore};
+use csc_core::store::{ChunkStream, RemoteStore};
 use csc_core::win::{ConflictResolve, SyncControl, SyncControlFlags};
 use csc_core::{HandlerAnswer, ItemPath};
 use leptos::prelude::*;
@@ -40,14 +40,9 @@ fn copy_words(copy: Option<&CopyInfo>) -> String {
 }
 
 fn row(r: &ConflictRecord) -> ConflictRow {
-    let name = r.state.name();
-    let short = name
-        .strip_prefix("OFFLINEFILES_SYNC_STATE_")
-        .or_else(|| name.strip_prefix("CSC_SYNC_STATE_"))
-        .unwrap_or(name);
     ConflictRow {
         path: r.path.as_str().to_owned(),
-        state: short.to_owned(),
+        state: csc_wasm::constants::short(r.state.name()).to_owned(),
         state_number: u32::from(r.state),
         local: copy_words(r.local.as_ref()),
         remote: copy_words(r.remote.as_ref()),
@@ -57,12 +52,13 @@ fn row(r: &ConflictRecord) -> ConflictRow {
 /// The conflict store of the share shown.
 pub(crate) async fn load() -> Result<Vec<ConflictRow>, String> {
     let slot = state::slot().ok_or("the cache is not open")?;
-    let snapshot = state::engine_of(&slot)
+    let records = slot
+        .engine
         .local()
-        .load()
+        .conflict_records()
         .await
         .map_err(|e| e.to_string())?;
-    Ok(snapshot.conflicts.iter().map(row).collect())
+    Ok(records.iter().map(row).collect())
 }
 
 /// The person's answers, by path; anything else stays in the store.
@@ -92,7 +88,8 @@ async fn resolve(answers: Vec<(String, HandlerAnswer)>) -> Result<String, String
         paths,
         SyncControl::new(SyncControlFlags::SYNCIN | SyncControlFlags::SYNCOUT),
     );
-    let summary = state::engine_of(&slot)
+    let summary = slot
+        .engine
         .synchronize(&opts, &mut Answers(map), &mut ())
         .await
         .map_err(|e| format!("{e}; the conflicts stay in Sync Center"))?;
@@ -114,7 +111,7 @@ async fn preview(path: String) -> (String, String) {
     let Ok(item) = state::item_path(&path) else {
         return (String::new(), String::new());
     };
-    let engine = state::engine_of(&slot);
+    let engine = &slot.engine;
     let local = match engine.read_file(&item).await {
         Ok(bytes) => as_text(&bytes[..bytes.len().min(PREVIEW_BYTES as usize)]),
         Err(e) => format!("(no local copy to show: {e})"),

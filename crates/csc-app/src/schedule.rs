@@ -186,9 +186,19 @@ fn Schedule(ready: RwSignal<bool>) -> impl IntoView {
             healths.set(rows);
         });
     });
-    let checked = move || form.get().map(|f| f.settings());
+    // The form checked, its preview and the block-out's parts: worked out once per change,
+    // read by several parts of the page.
+    let checked = Memo::new(move |_| form.get().map(|f| f.settings()));
+    let planned = Memo::new(move |_| match checked.get() {
+        Some(Ok(s)) => Some(preview(&s, last.get())),
+        _ => None,
+    });
+    let blocked = Memo::new(move |_| match checked.get() {
+        Some(Ok(s)) => segments(&s),
+        _ => Vec::new(),
+    });
     let error_of = move |field: Field| {
-        move || match checked() {
+        move || match checked.get() {
             Some(Err(errors)) => errors
                 .into_iter()
                 .find(|(f, _)| *f == field)
@@ -199,7 +209,7 @@ fn Schedule(ready: RwSignal<bool>) -> impl IntoView {
     };
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let Some(Ok(settings)) = checked() else {
+        let Some(Ok(settings)) = checked.get_untracked() else {
             message.set("Nothing was saved: correct the fields marked above.".to_owned());
             return;
         };
@@ -217,7 +227,8 @@ fn Schedule(ready: RwSignal<bool>) -> impl IntoView {
                            label: &'static str,
                            get: fn(&Form) -> String,
                            set: fn(&mut Form, String)| {
-        let id = crate::schedule::field_id(field);
+        // The form field's id and test hook: the setting's JavaScript name.
+        let id = csc_wasm::setting_name(field);
         view! {
             <div class="field">
                 <label for=id>{label}</label>
@@ -258,28 +269,28 @@ fn Schedule(ready: RwSignal<bool>) -> impl IntoView {
                         on:change=move |ev| { let on = event_target_checked(&ev); form.update(|f| if let Some(f) = f { f.work_offline = on }); }/>
                     " Also sync shares set to Work offline"
                 </label>
-                <p data-testid="schedule-preview" data-range=move || match checked() {
-                    Some(Ok(s)) => preview(&s, last.get()).1.map(|(a, b)| format!("{a}-{b}")).unwrap_or_default(),
-                    _ => String::new(),
+                <p data-testid="schedule-preview" data-range=move || {
+                    planned.get().and_then(|p| p.1).map(|(a, b)| format!("{a}-{b}")).unwrap_or_default()
                 }>
-                    {move || match checked() {
-                        Some(Ok(s)) => preview(&s, last.get()).0,
-                        Some(Err(_)) => "Correct the fields marked above to see when background sync runs.".to_owned(),
-                        None => String::new(),
+                    {move || match (planned.get(), checked.with(|c| matches!(c, Some(Err(_))))) {
+                        (Some(p), _) => p.0,
+                        (None, true) => "Correct the fields marked above to see when background sync runs.".to_owned(),
+                        (None, false) => String::new(),
                     }}
                 </p>
                 <div class="day" role="img" data-testid="blockout-bar"
-                    aria-label=move || match checked() {
-                        Some(Ok(s)) if !segments(&s).is_empty() => segments(&s).iter().map(|(a, b)| format!("no background sync {} to {}", hhmm(*a), hhmm(*b))).collect::<Vec<_>>().join(", "),
-                        _ => "background sync may run at any hour".to_owned(),
+                    aria-label=move || {
+                        let parts = blocked.get();
+                        if parts.is_empty() {
+                            "background sync may run at any hour".to_owned()
+                        } else {
+                            parts.iter().map(|(a, b)| format!("no background sync {} to {}", hhmm(*a), hhmm(*b))).collect::<Vec<_>>().join(", ")
+                        }
                     }>
-                    {move || match checked() {
-                        Some(Ok(s)) => segments(&s).into_iter().map(|(a, b)| {
-                            let style = format!("left:{:.3}%;width:{:.3}%", a as f64 / 14.4, (b - a) as f64 / 14.4);
-                            view! { <span class="blocked" data-testid="blockout-segment" data-from=a data-to=b style=style></span> }
-                        }).collect_view().into_any(),
-                        _ => ().into_any(),
-                    }}
+                    {move || blocked.get().into_iter().map(|(a, b)| {
+                        let style = format!("left:{:.3}%;width:{:.3}%", a as f64 / 14.4, (b - a) as f64 / 14.4);
+                        view! { <span class="blocked" data-testid="blockout-segment" data-from=a data-to=b style=style></span> }
+                    }).collect_view()}
                     <span class="hours" aria-hidden="true"><span>"00"</span><span>"06"</span><span>"12"</span><span>"18"</span><span>"24"</span></span>
                 </div>
                 <button type="submit" data-testid="schedule-save">"Save"</button>
@@ -295,18 +306,5 @@ fn Schedule(ready: RwSignal<bool>) -> impl IntoView {
                 </tbody>
             </table>
         </section>
-    }
-}
-
-/// The form field's id and test hook: the JavaScript name of the setting.
-pub(crate) fn field_id(field: Field) -> &'static str {
-    match field {
-        Field::Enabled => "enabled",
-        Field::SyncInterval => "syncInterval",
-        Field::SyncVariance => "syncVariance",
-        Field::MaxTimeBetweenSyncs => "maxTimeBetweenSyncs",
-        Field::BlockOutStartTimeHoursMinutes => "blockOutStartTimeHoursMinutes",
-        Field::BlockOutDurationMin => "blockOutDurationMin",
-        Field::BackgroundSyncWorkOfflineSharesEnabled => "backgroundSyncWorkOfflineSharesEnabled",
     }
 }

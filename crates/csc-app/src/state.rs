@@ -11,7 +11,7 @@ use std::rc::Rc;
 use csc_core::events::{Event, EventFilter, SubscriberId};
 use csc_core::{ItemPath, Millis};
 use csc_wasm::cache::{ShareConfig, ShareSlot};
-use csc_wasm::{Background, Cache, Drive, ShareEngine, Tabs};
+use csc_wasm::{Background, Cache, Drive, Tabs};
 use csc_webdav::Auth;
 
 /// The IndexedDB database of the app's cache.
@@ -200,11 +200,6 @@ pub(crate) fn slot() -> Option<Rc<ShareSlot>> {
         let shares = o.as_ref()?.cache.shares().ok()?;
         shares.get(current).or_else(|| shares.first()).cloned()
     })
-}
-
-/// The engine of the share shown.
-pub(crate) fn engine_of(slot: &ShareSlot) -> &ShareEngine {
-    &slot.engine
 }
 
 /// The events published since the last call, oldest first.

@@ -76,7 +76,6 @@ struct Ui {
     tab: RwSignal<Tab>,
     error: RwSignal<Option<String>>,
     ready: RwSignal<bool>,
-    share: RwSignal<String>,
     /// Every share's URL, in the saved order, and which one the views show.
     shares: RwSignal<Vec<String>>,
     current: RwSignal<usize>,
@@ -102,7 +101,6 @@ impl Ui {
             tab: RwSignal::new(Tab::Browse),
             error: RwSignal::new(None),
             ready: RwSignal::new(false),
-            share: RwSignal::new(String::new()),
             shares: RwSignal::new(Vec::new()),
             current: RwSignal::new(0),
             connect: RwSignal::new(String::new()),
@@ -131,7 +129,6 @@ impl Ui {
         let current = self.current.get_untracked().min(shares.len() - 1);
         state::set_current(current);
         self.current.set(current);
-        self.share.set(shares[current].url.clone());
         self.shares
             .set(shares.iter().map(|s| s.url.clone()).collect());
         let on_events: Rc<dyn Fn()> = Rc::new(move || {
@@ -175,7 +172,7 @@ impl Ui {
 
     fn show_connectivity(self) {
         let Some(slot) = state::slot() else { return };
-        let share = state::engine_of(&slot).share();
+        let share = slot.engine.share();
         let (online, words) = match share.state.connectivity {
             Connectivity::Online => (true, "online".to_owned()),
             Connectivity::Offline(cause) => (
@@ -200,7 +197,7 @@ impl Ui {
     /// Lists the share on the server (names only), so that the browser shows what is there.
     async fn refresh(self) {
         let Some(slot) = state::slot() else { return };
-        let engine = state::engine_of(&slot);
+        let engine = &slot.engine;
         if engine.share().state.connectivity
             == Connectivity::Offline(csc_core::OfflineCause::Forced)
         {
@@ -237,7 +234,7 @@ impl Ui {
             Ok(conflicts) => self.conflicts.set(conflicts),
             Err(e) => self.fail("The conflict store could not be read", e),
         }
-        match state::engine_of(&slot).browse(&path).await {
+        match slot.engine.browse(&path).await {
             Ok(entries) => {
                 let conflicts = self.conflicts.get_untracked();
                 let in_conflict = |path: &str| conflicts.iter().any(|c| c.path == path);
@@ -264,12 +261,11 @@ impl Ui {
 
     /// Shows the share at `index`.
     fn show_share(self, index: usize) {
-        let Some(url) = self.shares.get_untracked().get(index).cloned() else {
+        if index >= self.shares.with_untracked(Vec::len) {
             return;
-        };
+        }
         state::set_current(index);
         self.current.set(index);
-        self.share.set(url);
         self.folder.set(String::new());
         self.selected.set(std::collections::BTreeSet::new());
         release_open_mark();
@@ -516,7 +512,7 @@ fn sync_now(ui: Ui, flags: SyncControlFlags, label: &'static str) {
                         view: ui.sync,
                         cancel,
                     };
-                    let engine = state::engine_of(&slot);
+                    let engine = &slot.engine;
                     match engine.synchronize(&opts, &mut (), &mut progress).await {
                         Ok(s) if s.failed == 0 && s.conflicts == 0 => {
                             "done: everything is in sync".to_owned()
@@ -612,7 +608,7 @@ fn ShareBar() -> impl IntoView {
         let online = ui.online.get_untracked();
         ui.act("The share could not change mode", async move {
             let slot = state::slot().ok_or("the cache is not open")?;
-            let engine = state::engine_of(&slot);
+            let engine = &slot.engine;
             if online {
                 engine.transition_offline().await.map_err(|e| e.to_string())
             } else {
@@ -693,7 +689,6 @@ fn ShareBar() -> impl IntoView {
                     }).collect_view()
                 }}
             </select>
-            <span data-testid="share-url" hidden>{move || ui.share.get()}</span>
             " — "
             <span data-testid="connect-state">{move || ui.connect.get()}</span>
             " "
@@ -812,10 +807,7 @@ fn Browse() -> impl IntoView {
         ui.act("The folder could not be made", async move {
             let slot = state::slot().ok_or("the cache is not open")?;
             let p = state::item_path(&path)?;
-            state::engine_of(&slot)
-                .create_dir(&p)
-                .await
-                .map_err(|e| e.to_string())
+            slot.engine.create_dir(&p).await.map_err(|e| e.to_string())
         });
     };
     let on_upload = move |_| {
@@ -899,7 +891,7 @@ fn TreeNode(path: String, name: String, start_open: bool) -> AnyView {
             let (Some(slot), Ok(item)) = (state::slot(), state::item_path(&p)) else {
                 return;
             };
-            if let Ok(entries) = state::engine_of(&slot).browse(&item).await {
+            if let Ok(entries) = slot.engine.browse(&item).await {
                 children.set(
                     entries
                         .iter()
@@ -980,7 +972,8 @@ fn ItemRow(row: Row) -> impl IntoView {
             ui.act("The file could not be opened", async move {
                 let slot = state::slot().ok_or("the cache is not open")?;
                 let item = state::item_path(&p)?;
-                let bytes = state::engine_of(&slot)
+                let bytes = slot
+                    .engine
                     .read_file(&item)
                     .await
                     .map_err(|e| format!("{e}. Pin it while online to have it offline"))?;
@@ -1011,7 +1004,7 @@ fn ItemRow(row: Row) -> impl IntoView {
                 let _lock = csc_wasm::lock_share(&slot.database, &slot.url)
                     .await
                     .map_err(|_| "the share is busy in another page".to_owned())?;
-                let engine = state::engine_of(&slot);
+                let engine = &slot.engine;
                 let hr = if pinned {
                     engine
                         .unpin(
@@ -1058,7 +1051,7 @@ fn ItemRow(row: Row) -> impl IntoView {
                 .map(|x| x.as_str().to_owned())
                 .unwrap_or_default();
             let to = state::item_path(&join(&parent, &new_name))?;
-            state::engine_of(&slot)
+            slot.engine
                 .rename(&from, &to)
                 .await
                 .map_err(|e| e.to_string())
@@ -1077,7 +1070,8 @@ fn ItemRow(row: Row) -> impl IntoView {
                 vec![item],
                 SyncControl::new(SyncControlFlags::SYNCIN | SyncControlFlags::FILLSPARSE),
             );
-            let summary = state::engine_of(&slot)
+            let summary = slot
+                .engine
                 .synchronize(&opts, &mut (), &mut ())
                 .await
                 .map_err(|e| e.to_string())?;
@@ -1096,7 +1090,7 @@ fn ItemRow(row: Row) -> impl IntoView {
             async move {
                 let slot = state::slot().ok_or("the cache is not open")?;
                 let item = state::item_path(&p)?;
-                state::engine_of(&slot)
+                slot.engine
                     .suspend_root(&item, !suspended_root)
                     .await
                     .map_err(|e| e.to_string())
@@ -1113,7 +1107,7 @@ fn ItemRow(row: Row) -> impl IntoView {
         }
         ui.act("It could not be deleted", async move {
             let slot = state::slot().ok_or("the cache is not open")?;
-            state::engine_of(&slot)
+            slot.engine
                 .delete(&state::item_path(&p)?)
                 .await
                 .map_err(|e| e.to_string())
@@ -1161,7 +1155,7 @@ fn EditorView() -> impl IntoView {
         ui.act("The file could not be saved", async move {
             let slot = state::slot().ok_or("the cache is not open")?;
             let p = state::item_path(&e.path)?;
-            state::engine_of(&slot)
+            slot.engine
                 .write_file(&p, e.text.as_bytes())
                 .await
                 .map_err(|e| e.to_string())
@@ -1231,7 +1225,7 @@ fn upload_files(ui: Ui, folder: String, files: Vec<web_sys::File>) {
                 .map_err(|_| format!("{} could not be read", file.name()))?;
             let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
             let path = state::item_path(&join(&folder, &file.name()))?;
-            state::engine_of(&slot)
+            slot.engine
                 .write_file(&path, &bytes)
                 .await
                 .map_err(|e| e.to_string())?;

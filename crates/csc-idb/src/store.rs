@@ -1354,6 +1354,21 @@ impl IdbLocal {
         }
     }
 
+    /// The conflict store's records, by path, without loading the items (a conflict list is
+    /// shown and refreshed far more often than a sync reads the whole cache).
+    pub async fn conflict_records(&self) -> Result<Vec<ConflictRecord>, LocalError> {
+        let tx = self.tx(&[schema::CONFLICTS], TransactionMode::ReadOnly)?;
+        let mut records: Vec<ConflictRecord> = all_decoded(
+            &store_of(&tx, schema::CONFLICTS)?,
+            &self.share,
+            None,
+            "conflict",
+        )
+        .await?;
+        records.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        Ok(records)
+    }
+
     pub async fn conflicted_items(&self) -> Result<Vec<ItemPath>, LocalError> {
         let tx = self.tx(&[schema::ITEMS], TransactionMode::ReadOnly)?;
         let index = store_of(&tx, schema::ITEMS)?

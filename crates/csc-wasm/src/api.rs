@@ -26,7 +26,7 @@ use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, future_to_promise};
 
-use crate::background::{Background, Drive, Tabs, lock_share};
+use crate::background::{Background, Drive, ShareLock, Tabs, lock_share};
 use crate::cache::{Cache, ShareConfig, ShareSlot};
 use crate::convert::{self, Obj, array, warn};
 use crate::errors::{cache_error, engine_error, error, invalid, type_error};
@@ -749,7 +749,7 @@ impl ConflictHandler for JsHandler<'_> {
             .set("share", self.share)
             .set("path", c.path.as_str())
             .set("state", u32::from(c.state))
-            .set("stateName", convert::short(c.state.name()))
+            .set("stateName", crate::constants::short(c.state.name()))
             .set("changeDetails", c.changes.bits())
             .set("local", convert::copy_info(c.local.as_ref()))
             .set("remote", convert::copy_info(c.remote.as_ref()))
@@ -1377,15 +1377,13 @@ impl OfflineFilesCache {
         future_to_promise(async move {
             let mut out = Vec::new();
             for slot in cache.shares().map_err(|e| cache_error(&e))? {
-                let snapshot = csc_core::store::LocalStore::load(slot.engine.local())
+                let records = slot
+                    .engine
+                    .local()
+                    .conflict_records()
                     .await
                     .map_err(|e| engine_error(&EngineError::Cache(e), &slot.url))?;
-                out.extend(
-                    snapshot
-                        .conflicts
-                        .iter()
-                        .map(|r| convert::conflict(&slot.url, r)),
-                );
+                out.extend(records.iter().map(|r| convert::conflict(&slot.url, r)));
             }
             Ok(array(out))
         })
@@ -1771,7 +1769,7 @@ fn share_arg(cache: &Cache, what: &str, value: &JsValue) -> Result<Rc<ShareSlot>
 fn connect_state(slot: &ShareSlot) -> JsValue {
     let (state, reason) = match slot.engine.share().state.connectivity {
         Connectivity::Online => ("ONLINE", "NOT_APPLICABLE"),
-        Connectivity::Offline(cause) => ("OFFLINE", convert::short(cause.reason().name())),
+        Connectivity::Offline(cause) => ("OFFLINE", crate::constants::short(cause.reason().name())),
     };
     Obj::new()
         .set("share", slot.url.as_str())
@@ -1831,14 +1829,7 @@ async fn run_synchronize(
         let mut opts = SyncOptions::new(paths, control);
         opts.sync_id = SyncId(sync_id.into());
         opts.allow_deletes = allow_deletes;
-        // Syncs of one share take turns with background passes and other pages' syncs.
-        let _lock = match lock_share(&slot.database, &slot.url).await {
-            Ok(lock) => lock,
-            Err(e) => {
-                end(callbacks, HResult::BUSY);
-                return Err(e);
-            }
-        };
+        let _lock = lock_for(&slot, callbacks).await?;
         if control.flags.contains(SyncControlFlags::BACKGROUND) {
             crate::background::refresh_in_use(&slot).await;
         }
@@ -1879,6 +1870,15 @@ async fn run_synchronize(
         .build())
 }
 
+/// Waits for the share's lock: syncs, pins and unpins of one share take turns with
+/// background passes and other pages' operations. If it cannot be had, the operation's
+/// progress ends first.
+async fn lock_for(slot: &ShareSlot, callbacks: &Callbacks) -> Result<ShareLock, JsValue> {
+    lock_share(&slot.database, &slot.url)
+        .await
+        .inspect_err(|_| end(callbacks, HResult::BUSY))
+}
+
 fn end(callbacks: &Callbacks, hr: HResult) {
     let arg = Obj::new().set("result", hr.0).set("ok", hr.is_ok()).build();
     call(callbacks.end.as_ref(), &arg, "onProgress.end");
@@ -1903,13 +1903,7 @@ async fn run_pins(
     );
     let mut overall = HResult::S_OK;
     for (slot, paths) in groups {
-        let _lock = match lock_share(&slot.database, &slot.url).await {
-            Ok(lock) => lock,
-            Err(e) => {
-                end(callbacks, HResult::BUSY);
-                return Err(e);
-            }
-        };
+        let _lock = lock_for(&slot, callbacks).await?;
         let mut sink = Sink::new(&slot.url, callbacks, signal, &mut items);
         let result = if pin {
             slot.engine.pin(&paths, opts, &mut sink).await

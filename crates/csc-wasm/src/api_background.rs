@@ -6,7 +6,7 @@ use csc_core::schedule::{BackgroundSyncSettings, Field, FieldError};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::background::Background;
+use crate::background::{Background, setting_name};
 use crate::cache::Cache;
 use crate::convert::{self, Obj, array};
 use crate::errors::{cache_error, error, type_error};
@@ -186,10 +186,10 @@ fn apply(s: &mut BackgroundSyncSettings, value: &JsValue) -> Result<(), JsValue>
     if !value.is_object() || js_sys::Array::is_array(value) || value.is_function() {
         return Err(type_error(&format!("{WHAT} must be an object")));
     }
-    let names: Vec<&str> = Field::ALL.iter().map(|&f| js_name(f)).collect();
+    let names: Vec<&str> = Field::ALL.iter().map(|&f| setting_name(f)).collect();
     convert::check_keys(WHAT, value, &names)?;
     for field in Field::ALL {
-        let name = js_name(field);
+        let name = setting_name(field);
         let v = js_sys::Reflect::get(value, &name.into()).unwrap_or_default();
         if v.is_undefined() {
             continue;
@@ -226,7 +226,7 @@ fn invalid_settings(errors: &[FieldError]) -> JsValue {
         .map(|e| {
             format!(
                 "{} = {} is not allowed: it must be {}",
-                js_name(e.field),
+                setting_name(e.field),
                 e.value,
                 e.field.allowed()
             )
@@ -234,7 +234,7 @@ fn invalid_settings(errors: &[FieldError]) -> JsValue {
         .collect();
     let fields = array(errors.iter().map(|e| {
         Obj::new()
-            .set("field", js_name(e.field))
+            .set("field", setting_name(e.field))
             .set("value", e.value as f64)
             .set("allowed", e.field.allowed())
             .build()
@@ -254,19 +254,6 @@ fn invalid_settings_text(message: &str) -> JsValue {
     )
 }
 
-/// The settings' JavaScript field names: Windows' names in lower camel case.
-fn js_name(field: Field) -> &'static str {
-    match field {
-        Field::Enabled => "enabled",
-        Field::SyncInterval => "syncInterval",
-        Field::SyncVariance => "syncVariance",
-        Field::MaxTimeBetweenSyncs => "maxTimeBetweenSyncs",
-        Field::BlockOutStartTimeHoursMinutes => "blockOutStartTimeHoursMinutes",
-        Field::BlockOutDurationMin => "blockOutDurationMin",
-        Field::BackgroundSyncWorkOfflineSharesEnabled => "backgroundSyncWorkOfflineSharesEnabled",
-    }
-}
-
 /// The settings as a plain object.
 fn settings_object(s: &BackgroundSyncSettings) -> JsValue {
     let mut o = Obj::new();
@@ -274,9 +261,9 @@ fn settings_object(s: &BackgroundSyncSettings) -> JsValue {
         let value = s.get(field);
         o = match field {
             Field::Enabled | Field::BackgroundSyncWorkOfflineSharesEnabled => {
-                o.set(js_name(field), value == 1)
+                o.set(setting_name(field), value == 1)
             }
-            _ => o.set(js_name(field), value),
+            _ => o.set(setting_name(field), value),
         };
     }
     o.build()

@@ -20,7 +20,7 @@ use std::rc::{Rc, Weak};
 
 use csc_core::engine::{CancelToken, EngineError};
 use csc_core::events::{Event, EventFilter, SubscriberId, SyncId};
-use csc_core::schedule::{self, BackgroundSyncSettings};
+use csc_core::schedule::{self, BackgroundSyncSettings, Field};
 use csc_core::store::{Batch, LocalStore, Runtime, Write};
 use csc_core::{ItemPath, Millis};
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
@@ -73,6 +73,20 @@ impl Drop for ShareLock {
 pub async fn lock_share(database: &str, share: &str) -> Result<ShareLock, JsValue> {
     let release = JsFuture::from(acquire(&format!("offline-files:{database}:{share}"))).await?;
     Ok(ShareLock(release.unchecked_into()))
+}
+
+/// A background sync setting's name in JavaScript and in forms: the Windows (WMI) property
+/// name in lower camel case.
+pub fn setting_name(field: Field) -> &'static str {
+    match field {
+        Field::Enabled => "enabled",
+        Field::SyncInterval => "syncInterval",
+        Field::SyncVariance => "syncVariance",
+        Field::MaxTimeBetweenSyncs => "maxTimeBetweenSyncs",
+        Field::BlockOutStartTimeHoursMinutes => "blockOutStartTimeHoursMinutes",
+        Field::BlockOutDurationMin => "blockOutDurationMin",
+        Field::BackgroundSyncWorkOfflineSharesEnabled => "backgroundSyncWorkOfflineSharesEnabled",
+    }
 }
 
 /// The prefix of the locks that mark items of `slot` open.
@@ -130,7 +144,6 @@ pub enum Drive {
 
 /// The pages of one cache: the channel between them and the forwarding of this page's events.
 pub struct Tabs {
-    cache: Rc<Cache>,
     channel: Option<web_sys::BroadcastChannel>,
     /// Per share, the subscriber that collects this page's own events for the other pages.
     relays: Vec<(Rc<ShareSlot>, SubscriberId)>,
@@ -172,7 +185,6 @@ impl Tabs {
             .dyn_into::<web_sys::BroadcastChannel>()
             .ok();
             Tabs {
-                cache: Rc::clone(cache),
                 channel,
                 relays,
                 on_schedule: RefCell::new(None),
@@ -248,7 +260,6 @@ impl Tabs {
         for (slot, id) in &self.relays {
             slot.engine.unsubscribe(*id);
         }
-        let _ = &self.cache;
     }
 }
 

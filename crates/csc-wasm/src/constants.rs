@@ -248,6 +248,24 @@ const HRESULTS: &[(&str, HResult)] = &[
     ("ERROR_REQUEST_REFUSED", HResult::REFUSED),
 ];
 
+/// The short name of a Windows enum value, as JavaScript and the app show it: its Windows
+/// name without the type's prefix (`FileChangedOnClient_ChangedOnServer`).
+pub fn short(name: &'static str) -> &'static str {
+    let known = [
+        "OFFLINEFILES_SYNC_STATE_",
+        "CSC_SYNC_STATE_",
+        "OFFLINEFILES_SYNC_OPERATION_",
+        "OFFLINEFILES_OFFLINE_REASON_",
+        "OFFLINEFILES_CONNECT_STATE_",
+        "OFFLINEFILES_SYNC_CONFLICT_RESOLVE_",
+        "OFFLINEFILES_SYNC_CONFLICT_",
+    ];
+    known
+        .iter()
+        .find_map(|p| name.strip_prefix(p))
+        .unwrap_or(name)
+}
+
 /// The event types listeners name: each event's id in camelCase (`SyncFileResult` →
 /// `syncFileResult`), every id but the count `OFFLINEFILES_NUM_EVENTS`.
 pub fn event_types() -> impl Iterator<Item = (EventId, String)> {

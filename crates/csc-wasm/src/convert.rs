@@ -10,6 +10,8 @@ use csc_core::{ItemKind, ItemPath, Millis, Presence};
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
 
+use crate::constants::short;
+
 use crate::errors::type_error;
 
 /// Parses an options argument (`undefined` and `null` are `{}`) into `T`. `fields` are the
@@ -136,23 +138,6 @@ fn kind(k: ItemKind) -> &'static str {
         ItemKind::Directory => "directory",
         ItemKind::Link => "link",
     }
-}
-
-/// The JavaScript name of a Windows enum value: its Windows name without the type's prefix.
-pub(crate) fn short(name: &'static str) -> &'static str {
-    let known = [
-        "OFFLINEFILES_SYNC_STATE_",
-        "CSC_SYNC_STATE_",
-        "OFFLINEFILES_SYNC_OPERATION_",
-        "OFFLINEFILES_OFFLINE_REASON_",
-        "OFFLINEFILES_CONNECT_STATE_",
-        "OFFLINEFILES_SYNC_CONFLICT_RESOLVE_",
-        "OFFLINEFILES_SYNC_CONFLICT_",
-    ];
-    known
-        .iter()
-        .find_map(|p| name.strip_prefix(p))
-        .unwrap_or(name)
 }
 
 pub(crate) fn copy_info(c: Option<&CopyInfo>) -> JsValue {

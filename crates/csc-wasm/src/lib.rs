@@ -47,7 +47,7 @@ pub mod errors;
 pub mod runtime;
 
 #[cfg(target_arch = "wasm32")]
-pub use background::{Background, Drive, ShareLock, Tabs, lock_share, mark_open};
+pub use background::{Background, Drive, ShareLock, Tabs, lock_share, mark_open, setting_name};
 #[cfg(target_arch = "wasm32")]
 pub use cache::{Cache, ShareEngine};
 #[cfg(target_arch = "wasm32")]
