@@ -203,13 +203,20 @@ test('of two pages of one origin exactly one leads, both see its passes, and whe
   ];
   assert.deepEqual(await leaders(), [true, false], 'the first page leads');
 
-  // Both pages see a pass the leader runs.
-  const before = await b.evaluate(() => window.seen.filter((e) => e.type === 'backgroundSyncEnd').length);
-  const seenByA = await waitForEvents(a, 'backgroundSyncEnd', 1);
-  const seenByB = await waitForEvents(b, 'backgroundSyncEnd', before + 1);
-  for (const seen of [seenByA, seenByB]) {
-    const begin = seen.find((e) => e.type === 'backgroundSyncBegin');
-    assert.equal(begin?.flags, PASS_FLAGS);
+  // Both pages see a whole pass the leader runs (page b may have opened in the middle of one,
+  // after its begin: it waits for a begin and the end after it).
+  for (const page of [a, b]) {
+    await page.waitForFunction(
+      () => {
+        const types = window.seen.map((e) => e.type);
+        const begin = types.indexOf('backgroundSyncBegin');
+        return begin >= 0 && types.indexOf('backgroundSyncEnd', begin) > begin;
+      },
+      null,
+      { timeout: 20_000, polling: 50 },
+    );
+    const begin = await page.evaluate(() => window.seen.find((e) => e.type === 'backgroundSyncBegin'));
+    assert.equal(begin.flags, PASS_FLAGS);
   }
 
   // The leader goes away; the other page takes over and runs the next passes itself.
