@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { extname, join, normalize } from 'node:path';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
@@ -117,6 +117,7 @@ async function onSmallDisk(megabytes, run) {
   } finally {
     await context.close();
     sys('umount', [where]);
+    rmSync(where, { recursive: true, force: true });
   }
 }
 
