@@ -105,27 +105,42 @@ try {
       ]) {
         for (const name of names) {
           const real = proto[name];
-          const key = `${proto.constructor.name}.${name}`;
           proto[name] = function (...args) {
+            // By phase (set by the engine side), call and store, e.g. `fill put items`.
+            const store = this instanceof IDBIndex ? `${this.objectStore.name}.${this.name}` : (this.name ?? '');
+            const key = `${window.idbPhase ?? '-'} ${proto.constructor.name}.${name} ${store}`;
             window.idbCalls[key] = (window.idbCalls[key] ?? 0) + 1;
-            return real.apply(this, args);
+            const out = real.apply(this, args);
+            if (out instanceof IDBTransaction) {
+              // How long transactions take, from creation to their end.
+              const start = performance.now();
+              const ended = () => {
+                const k = `${window.idbPhase ?? '-'} transaction ms`;
+                window.idbCalls[k] = Math.round((window.idbCalls[k] ?? 0) + performance.now() - start);
+              };
+              out.addEventListener('complete', ended);
+              out.addEventListener('abort', ended);
+            }
+            return out;
           };
         }
       }
     }
     // Every fetch of the page: the request as made, and the most in flight at once.
     const real = window.fetch.bind(window);
-    window.net = { log: [], inFlight: 0, maxInFlight: 0 };
+    window.net = { log: [], inFlight: 0, maxInFlight: 0, busy: 0 };
     window.fetch = async (input, init) => {
       const request = new Request(input, init);
       const copy = request.clone();
       window.net.log.push(copy);
       window.net.inFlight += 1;
       window.net.maxInFlight = Math.max(window.net.maxInFlight, window.net.inFlight);
+      const start = performance.now();
       try {
         return await real(request);
       } finally {
         window.net.inFlight -= 1;
+        window.net.busy += performance.now() - start;
       }
     };
   }, Boolean(profileFile));
@@ -143,13 +158,20 @@ try {
           backgroundSync: false,
         });
         const t0 = performance.now();
+        window.idbPhase = 'pin';
         // The first sync-in: pin the folder deep and fill it, in one call; its two halves
         // (the names, then the content) timed apart.
         const pinned = await cache.pin('data', { deep: true });
         const pinMs = performance.now() - t0;
         if (!pinned.ok) throw new Error(`pin failed: ${JSON.stringify(pinned).slice(0, 500)}`);
+        window.idbPhase = 'fill';
+        const fillStart = performance.now();
+        net.busy = 0;
         const filled = await cache.synchronize('data', { syncIn: true, fillSparse: true });
         const ms = performance.now() - t0;
+        // How many requests were in flight on average while filling (until the headers).
+        const meanInFlight = net.busy / (performance.now() - fillStart);
+        window.idbPhase = 'after';
         if (!filled.ok) throw new Error(`fill failed: ${JSON.stringify(filled).slice(0, 500)}`);
         const requests = net.log.length;
         const concurrency = net.maxInFlight;
@@ -173,7 +195,7 @@ try {
         const stored = (await cache.enumItems('data', { flat: true, filesOnly: true })).length;
         if (stored !== files) throw new Error(`the cache holds ${stored} files, not ${files}`);
         cache.close();
-        return { ms, pinMs, requests, gets, concurrency, listing, noop, noopMs };
+        return { ms, pinMs, requests, gets, concurrency, meanInFlight, listing, noop, noopMs };
       },
       { dav, token, round, files },
     );
@@ -192,6 +214,7 @@ try {
           open.onerror = () => reject(open.error);
         });
         const t0 = performance.now();
+        window.net.busy = 0;
         const response = await real(listing.url, {
           method: listing.method,
           headers: listing.headers,
@@ -243,7 +266,7 @@ try {
         await writes;
         const ms = performance.now() - t0;
         db.close();
-        return { ms };
+        return { ms, meanInFlight: window.net.busy / ms };
       },
       { round, listing, concurrency, batch, files },
     );
@@ -272,7 +295,7 @@ try {
         shape ??= e;
         console.log(
           `round ${round + 1} engine:  ${files} files in ${e.ms.toFixed(0)} ms = ${((files * 1000) / e.ms).toFixed(0)} files/s ` +
-            `(names pinned in ${e.pinMs.toFixed(0)} ms; ${e.requests} requests, ${e.gets} GETs, at most ${e.concurrency} in flight; no-op sync: ${e.noop.length} request(s) in ${e.noopMs.toFixed(0)} ms: ${e.noop.join(', ')})`,
+            `(names pinned in ${e.pinMs.toFixed(0)} ms; ${e.requests} requests, ${e.gets} GETs, at most ${e.concurrency} in flight, ${e.meanInFlight.toFixed(1)} on average while filling; no-op sync: ${e.noop.length} request(s) in ${e.noopMs.toFixed(0)} ms: ${e.noop.join(', ')})`,
         );
       } else {
         // Round 1 runs the engine first, so the request shape is known here.
@@ -280,7 +303,7 @@ try {
         ceiling.push(c.ms);
         console.log(
           `round ${round + 1} ceiling: ${files} files in ${c.ms.toFixed(0)} ms = ${((files * 1000) / c.ms).toFixed(0)} files/s ` +
-            `(same listing request, ${shape.concurrency} in flight, ${batch} files per transaction)`,
+            `(same listing request, ${shape.concurrency} in flight, ${c.meanInFlight.toFixed(1)} on average; ${batch} files per transaction)`,
         );
       }
     }

@@ -271,6 +271,14 @@ pub trait LocalStore {
         }
         Ok(ids)
     }
+    /// Reserves `count` blob numbers for content that one batch writes with its items
+    /// (`Write::PutChunk` next to the `Write::PutItem` that owns it). Such a blob never holds
+    /// content apart from its item, so a store may skip recording it anywhere until then; one
+    /// never used (the batch refused) may be dropped or simply forgotten. By default, blobs are
+    /// created as usual.
+    async fn reserve_blobs(&self, count: usize) -> Result<Vec<BlobId>, LocalError> {
+        self.create_blobs(count).await
+    }
     /// Writes chunk `index` of a blob that no item refers to yet.
     async fn put_chunk(&self, blob: BlobId, index: u32, bytes: &[u8]) -> Result<(), LocalError>;
     /// Reads chunk `index` of a blob; `None` past its end.

@@ -86,7 +86,9 @@ export function getAllEncoded(store, share, field) {
     // Arrays sort after strings and numbers, so `[share, []]` is past every `[share, x]`.
     const r = store.getAll(IDBKeyRange.bound([share], [share, []]));
     r.onsuccess = () => {
-      const records = r.result;
+      // A record may be an array of encoded records (the events a batch logged, stored
+      // together): each counts as one.
+      const records = r.result.flatMap((x) => (Array.isArray(x) ? x : [x]));
       const ends = new Uint32Array(records.length);
       let total = 0;
       for (let i = 0; i < records.length; i++) {
@@ -159,4 +161,17 @@ export function contentStream(db, store, id) {
     },
     { highWaterMark: 1 },
   );
+}
+
+// Drops the records of `share` in the event log whose events all come before sequence number
+// `keep` (the oldest to keep). A record's key is the sequence number of its first event and
+// numbers run on without gaps, so a record lies wholly before `keep` exactly when a later
+// record starts at or before `keep`: everything below the last record starting at or before
+// `keep` goes. Unawaited: a failed request aborts the transaction.
+export function trimLog(events, share, keep) {
+  const r = events.openKeyCursor(IDBKeyRange.bound([share], [share, keep]), 'prev');
+  r.onsuccess = () => {
+    const cursor = r.result;
+    if (cursor) events.delete(IDBKeyRange.bound([share], cursor.key, false, true));
+  };
 }

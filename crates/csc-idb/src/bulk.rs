@@ -52,6 +52,10 @@ extern "C" {
     #[wasm_bindgen(js_name = putValue)]
     pub(crate) fn put_value(store: &JsValue, key: &JsValue, value: &JsValue);
 
+    /// Drops the event records of `share` wholly before sequence number `keep`, unawaited.
+    #[wasm_bindgen(js_name = trimLog)]
+    pub(crate) fn trim_log(events: &JsValue, share: &str, keep: f64);
+
     /// Stores a chunk from wasm memory at `[id, index]`, unawaited.
     #[wasm_bindgen(js_name = putChunk)]
     pub(crate) fn put_chunk(content: &JsValue, id: f64, index: u32, bytes: &[u8]);

@@ -496,7 +496,7 @@ async fn a_database_written_by_an_older_schema_upgrades_with_nothing_lost() {
     use csc_core::plan::ConflictRecord;
     use csc_core::win::SyncState;
 
-    for old in [1, 2] {
+    for old in [1, 2, 3] {
         let name = format!("upgrade-v{old}-{}", js_sys::Date::now() as u64);
         delete_database(&name).await.unwrap();
         // Written by an older release.
@@ -571,6 +571,20 @@ async fn a_database_written_by_an_older_schema_upgrades_with_nothing_lost() {
             Millis(42)
         );
         again.close();
+        // Only the indexes something queries are left.
+        let db = idb::Factory::new()
+            .unwrap()
+            .open(&name, None)
+            .unwrap()
+            .await
+            .unwrap();
+        let tx = db
+            .transaction(&["items"], idb::TransactionMode::ReadOnly)
+            .unwrap();
+        let mut indexes = tx.object_store("items").unwrap().index_names();
+        indexes.sort();
+        db.close();
+        assert_eq!(indexes, ["children", "conflict"], "from version {old}");
     }
 }
 
@@ -712,4 +726,65 @@ async fn files_whose_content_is_a_js_array_are_stored_in_chunks_without_a_copy_t
     assert_eq!(store.chunk(blob, 2).await.unwrap().unwrap(), b"89");
     assert!(store.chunk(blob, 3).await.unwrap().is_none());
     assert_eq!(store.content_bytes().await.unwrap(), 10);
+}
+
+#[wasm_bindgen_test]
+async fn the_event_log_keeps_the_newest_events_over_many_batches_and_drops_the_older_records() {
+    use csc_core::events::Event;
+    use csc_core::store::LoggedEvent;
+
+    let (name, store) = fresh("event-log").await;
+    // 2,500 events in batches of 37 (a batch's events are one record): numbers cross the
+    // trimming points at every phase.
+    let mut at = 0;
+    while at < 2500 {
+        let mut batch = Batch::new();
+        for _ in 0..37 {
+            batch.push(Write::LogEvent(LoggedEvent {
+                at: Millis(at),
+                event: Event::Ping,
+            }));
+            at += 1;
+        }
+        store.commit(batch).await.unwrap();
+    }
+    let log: Vec<i64> = store
+        .event_log()
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.at.0)
+        .collect();
+    let newest: Vec<i64> = (at - 1000..at).collect();
+    assert_eq!(log, newest, "the newest 1,000 events, oldest first");
+    store.close();
+
+    // What the database holds: the records of about 1,000 events plus what accumulates
+    // between trims (64 events) and one record's worth, not all 2,516.
+    let db = idb::Factory::new()
+        .unwrap()
+        .open(&name, None)
+        .unwrap()
+        .await
+        .unwrap();
+    let tx = db
+        .transaction(&["events"], idb::TransactionMode::ReadOnly)
+        .unwrap();
+    let records = tx
+        .object_store("events")
+        .unwrap()
+        .count(None)
+        .unwrap()
+        .await
+        .unwrap();
+    db.close();
+    let most = (1000 + 64 + 37) / 37 + 1;
+    assert!(
+        records <= most,
+        "{records} event records are kept; at most {most} hold the newest 1,000 events"
+    );
+    assert!(
+        records >= 1000 / 37,
+        "{records} records cannot hold 1,000 events"
+    );
 }

@@ -213,6 +213,41 @@ pub async fn local_store_contract<L: LocalStore>(store: &L) {
         "a dropped blob is gone"
     );
 
+    // Reserved blobs: numbers no other blob has, content written with its item in one batch;
+    // one left unused is dropped without error.
+    let reserved = store.reserve_blobs(2).await.unwrap();
+    let other = store.create_blob().await.unwrap();
+    assert!(
+        reserved[0] != reserved[1] && !reserved.contains(&other) && !reserved.contains(&part),
+        "reserved blob numbers are never handed out again: {reserved:?}, then {other:?}"
+    );
+    let mut batch = Batch::new();
+    batch.push(Write::PutChunk {
+        blob: reserved[0],
+        index: 0,
+        bytes: b"with its item".to_vec(),
+    });
+    batch.push(Write::PutItem {
+        entry: file("d/r", "1"),
+        blob: Some(reserved[0]),
+        moved_from: None,
+        expect: Expect::Absent,
+    });
+    store.commit(batch).await.unwrap();
+    assert_eq!(
+        store.chunk(reserved[0], 0).await.unwrap().unwrap(),
+        b"with its item"
+    );
+    assert!(store.blobs().await.unwrap().contains(&reserved[0]));
+    let mut batch = Batch::new();
+    batch.push(Write::DropBlob(reserved[1]));
+    batch.push(Write::DropBlob(other));
+    store
+        .commit(batch)
+        .await
+        .expect("an unused reserved blob drops like any other");
+    assert!(!store.blobs().await.unwrap().contains(&other));
+
     // Share record, listing, conflicts, settings, event log.
     let record = ShareRecord {
         token: Some("t1".into()),
@@ -303,7 +338,7 @@ pub async fn local_store_contract<L: LocalStore>(store: &L) {
         .into_iter()
         .map(|s| s.entry.path)
         .collect();
-    assert_eq!(items, [p("d"), p("d/f")], "load lists every item");
+    assert_eq!(items, [p("d"), p("d/f"), p("d/r")], "load lists every item");
 }
 
 struct Bytes(Option<Vec<u8>>);

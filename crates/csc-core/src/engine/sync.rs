@@ -2,9 +2,8 @@
 //! progress, revalidate what changed meanwhile, and record the result.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use futures_util::Stream;
 use std::future::Future;
 
 use crate::events::{Event, HResult, SyncId};
@@ -934,8 +933,11 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         Ok(())
     }
 
-    /// The small downloads at the start of `items` that may go as a group (see
-    /// [`Run::small_download`]), up to the group's file limit.
+    /// The small downloads at the start of `items` that may go in groups (see
+    /// [`Run::small_download`]): the whole run of them, so that one stream of reads spans
+    /// every group and the network stays busy while each group is stored (with a stream per
+    /// group, the reads drained at every group's end and nothing was fetched while it was
+    /// stored: half the fetches' time was lost).
     fn small_downloads<'p>(
         &self,
         items: &'p [PlannedItem],
@@ -946,7 +948,6 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         }
         items
             .iter()
-            .take(self.engine.config.group_files)
             .map_while(|it| self.small_download(it, seen))
             .collect()
     }
@@ -1026,32 +1027,24 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         driver: &mut Option<&mut Driver<'_>>,
         ctx: &mut ItemCtx<'_>,
     ) -> Result<usize, Stop> {
-        use futures_util::stream::{self, StreamExt};
-
         let engine = self.engine;
-        let reads = stream::iter(downloads.iter().map(|d| {
+        let reads = downloads.iter().map(|d| {
             let (path, expected) = (d.path.clone(), d.expected.cloned());
             async move { read_whole(&engine.remote, &path, expected.as_ref()).await }
-        }))
-        .buffered(engine.config.parallel_downloads.max(1));
-        let mut ahead = Ahead {
-            reads: std::pin::pin!(reads),
-            queue: VecDeque::new(),
-            done: false,
-            limit: engine.config.group_files.max(1),
-        };
+        });
+        let mut ahead = Ahead::new(
+            reads,
+            engine.config.parallel_downloads,
+            // Reads run ahead by up to a group while one is stored.
+            engine.config.group_files.max(1) + engine.config.parallel_downloads,
+        );
         let mut group: Vec<(usize, Meta, Vec<u8>)> = Vec::new();
         let mut bytes = 0;
         let mut next = 0;
         while next < items.len() {
             let item = &items[next];
-            let read = match ahead.queue.pop_front() {
-                Some(r) => r,
-                None if ahead.done => break,
-                None => match ahead.reads.next().await {
-                    Some(r) => r,
-                    None => break,
-                },
+            let Some(read) = ahead.next().await else {
+                break;
             };
             let Ok((meta, content)) = read else {
                 // This item goes one by one, after the ones before it are stored.
@@ -1089,21 +1082,21 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
     /// Stores a group of fetched small files in one batch and reports each item; if the cache
     /// refuses the batch (full, or changed meanwhile), each item goes one by one instead.
     /// While the cache works, the next files keep arriving (into `ahead`).
-    async fn store_group<S: Stream<Item = SmallRead>>(
+    async fn store_group<F: Future<Output = SmallRead>, I: Iterator<Item = F>>(
         &mut self,
         items: &[PlannedItem],
         downloads: &[SmallDownload<'_>],
         group: Vec<(usize, Meta, Vec<u8>)>,
         driver: &mut Option<&mut Driver<'_>>,
         ctx: &mut ItemCtx<'_>,
-        ahead: &mut Ahead<'_, S>,
+        ahead: &mut Ahead<I>,
     ) -> Result<(), Stop> {
         if group.is_empty() {
             return Ok(());
         }
         let engine = self.engine;
         let blobs = match ahead
-            .meanwhile(engine.local.create_blobs(group.len()))
+            .meanwhile(engine.local.reserve_blobs(group.len()))
             .await
         {
             Ok(b) if b.len() == group.len() => Some(b),
@@ -1153,10 +1146,14 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     moved_from: None,
                     expect: current.map_or(Expect::Absent, |s| Expect::Rev(s.rev)),
                 });
-                batch.push(Write::ListingPut(RemoteEntry {
-                    path: d.path.clone(),
-                    meta: meta.clone(),
-                }));
+                // The listing usually has this very copy already (the listing just made):
+                // a write per file saved.
+                if self.listing.get(d.path) != Some(meta) {
+                    batch.push(Write::ListingPut(RemoteEntry {
+                        path: d.path.clone(),
+                        meta: meta.clone(),
+                    }));
+                }
                 stored.push((d.path.clone(), entry, *blob, meta.clone()));
             }
             match ahead.meanwhile(engine.commit(batch, events)).await {
@@ -2865,32 +2862,110 @@ async fn read_whole<R: RemoteStore>(
 /// A small file read whole, or why not.
 type SmallRead = Result<(Meta, Vec<u8>), RemoteError>;
 
-/// The reads of a group's files, and those that arrived while the cache was busy.
-struct Ahead<'s, S> {
-    reads: std::pin::Pin<&'s mut S>,
-    queue: std::collections::VecDeque<SmallRead>,
-    /// The reads are all in.
-    done: bool,
-    /// At most this many wait in `queue`.
-    limit: usize,
+/// The reads of a run of small files: at most `parallel` in flight, handed out in plan
+/// order.
+///
+/// Unlike `StreamExt::buffered`, a slow read does not hold the others' slots: a read that
+/// finishes early frees its slot at once and waits for its turn in `done` (up to `window`
+/// reads started and not yet handed out). With `buffered`, a slow response at the head kept the
+/// other three slots' finished reads waiting, and fewer than half of the slots were busy on
+/// average.
+struct Ahead<I: Iterator> {
+    /// The reads not started yet, in plan order.
+    waiting: I,
+    /// How many reads were started.
+    started: usize,
+    running: futures_util::stream::FuturesUnordered<Indexed<I::Item>>,
+    /// Finished reads by their index, not handed out yet.
+    done: BTreeMap<usize, SmallRead>,
+    /// The index of the next read to hand out.
+    next: usize,
+    parallel: usize,
+    window: usize,
 }
 
-impl<S: futures_util::Stream<Item = SmallRead>> Ahead<'_, S> {
-    /// Awaits `work` (the cache's) while the next reads go on arriving into the queue, so
-    /// the network is not idle while a group is stored.
-    async fn meanwhile<F: Future>(&mut self, work: F) -> F::Output {
+/// A read with its index in the run.
+struct Indexed<F> {
+    index: usize,
+    read: std::pin::Pin<Box<F>>,
+}
+
+impl<F: Future<Output = SmallRead>> Future for Indexed<F> {
+    type Output = (usize, SmallRead);
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let index = self.index;
+        self.read.as_mut().poll(cx).map(|r| (index, r))
+    }
+}
+
+impl<F: Future<Output = SmallRead>, I: Iterator<Item = F>> Ahead<I> {
+    fn new(waiting: I, parallel: usize, window: usize) -> Self {
+        let mut ahead = Ahead {
+            waiting,
+            started: 0,
+            running: futures_util::stream::FuturesUnordered::new(),
+            done: BTreeMap::new(),
+            next: 0,
+            parallel: parallel.max(1),
+            window: window.max(parallel.max(1)),
+        };
+        ahead.start();
+        ahead
+    }
+
+    /// Starts reads while a slot is free and the window has room.
+    fn start(&mut self) {
+        while self.running.len() < self.parallel && self.started - self.next < self.window {
+            let Some(read) = self.waiting.next() else {
+                return;
+            };
+            self.running.push(Indexed {
+                index: self.started,
+                read: Box::pin(read),
+            });
+            self.started += 1;
+        }
+    }
+
+    fn record(&mut self, (index, read): (usize, SmallRead)) {
+        self.done.insert(index, read);
+        self.start();
+    }
+
+    /// The next read in plan order, once it has finished; `None` when all were handed out.
+    async fn next(&mut self) -> Option<SmallRead> {
+        use futures_util::StreamExt;
+
+        loop {
+            if let Some(read) = self.done.remove(&self.next) {
+                self.next += 1;
+                self.start();
+                return Some(read);
+            }
+            let finished = self.running.next().await?;
+            self.record(finished);
+        }
+    }
+
+    /// Awaits `work` (the cache's) while the reads go on, so the network is not idle while
+    /// a group is stored.
+    async fn meanwhile<W: Future>(&mut self, work: W) -> W::Output {
         use futures_util::StreamExt;
         use futures_util::future::{Either, select};
 
         let mut work = std::pin::pin!(work);
         loop {
-            if self.done || self.queue.len() >= self.limit {
+            if self.running.is_empty() {
                 return work.await;
             }
-            match select(work.as_mut(), self.reads.next()).await {
+            match select(work.as_mut(), self.running.next()).await {
                 Either::Left((out, _)) => return out,
-                Either::Right((Some(read), _)) => self.queue.push_back(read),
-                Either::Right((None, _)) => self.done = true,
+                Either::Right((Some(finished), _)) => self.record(finished),
+                Either::Right((None, _)) => {}
             }
         }
     }
