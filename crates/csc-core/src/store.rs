@@ -159,9 +159,9 @@ pub enum Write {
     },
     /// Delete a blob and its chunks.
     DropBlob(BlobId),
-    /// Write chunk `index` of a blob made by [`LocalStore::create_blobs`] that a `PutItem` of
-    /// the same batch gives to its item: small files are stored with their item in one
-    /// batch, so a group of them costs one transaction, not three each.
+    /// Write chunk `index` of a blob reserved by [`LocalStore::reserve_blobs`] that a
+    /// `PutItem` of the same batch gives to its item: small files are stored with their item
+    /// in one batch, so a group of them costs one transaction, not three each.
     PutChunk {
         /// The blob.
         blob: BlobId,

@@ -1012,7 +1012,6 @@ impl IdbLocal {
         let content = store_of(tx, schema::CONTENT)?;
         let blobs = store_of(tx, schema::BLOBS)?;
         let content_js: JsValue = content.clone().into();
-        let blobs_js: JsValue = blobs.clone().into();
         let conflicts = store_of(tx, schema::CONFLICTS)?;
         let listing = store_of(tx, schema::LISTING)?;
         let listing_js: JsValue = listing.clone().into();
@@ -1131,13 +1130,8 @@ impl IdbLocal {
                     content_bytes += added;
                     let id = blob.0 as f64;
                     bulk::put_chunk(&content_js, id, index, &bytes);
-                    // Committed with its item: unregistered, its chunks say its size (as
-                    // `commit_files` leaves a blob).
-                    bulk::put_value(
-                        &blobs_js,
-                        &key2(&self.share_key(), &JsValue::from_f64(id)),
-                        &JsValue::UNDEFINED,
-                    );
+                    // A reserved blob, committed with its item, has no record in `blobs`: its
+                    // chunks say its size (as `commit_files` leaves a blob).
                 }
                 Write::PutConflict(r) => {
                     let key = self.path_key(&r.path);
