@@ -187,6 +187,22 @@ impl<F: std::future::Future> std::future::Future for CutAfter<F> {
     }
 }
 
+/// The database `name` opened directly, and its object store `store` in a read-only
+/// transaction: what the cache wrote, as IndexedDB holds it.
+async fn raw_store(name: &str, store: &str) -> (idb::Database, idb::ObjectStore) {
+    let db = idb::Factory::new()
+        .unwrap()
+        .open(name, None)
+        .unwrap()
+        .await
+        .unwrap();
+    let tx = db
+        .transaction(&[store], idb::TransactionMode::ReadOnly)
+        .unwrap();
+    let store = tx.object_store(store).unwrap();
+    (db, store)
+}
+
 async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let global = js_sys::global();
@@ -572,16 +588,8 @@ async fn a_database_written_by_an_older_schema_upgrades_with_nothing_lost() {
         );
         again.close();
         // Only the indexes something queries are left.
-        let db = idb::Factory::new()
-            .unwrap()
-            .open(&name, None)
-            .unwrap()
-            .await
-            .unwrap();
-        let tx = db
-            .transaction(&["items"], idb::TransactionMode::ReadOnly)
-            .unwrap();
-        let mut indexes = tx.object_store("items").unwrap().index_names();
+        let (db, items) = raw_store(&name, "items").await;
+        let mut indexes = items.index_names();
         indexes.sort();
         db.close();
         assert_eq!(indexes, ["children", "conflict"], "from version {old}");
@@ -761,22 +769,8 @@ async fn the_event_log_keeps_the_newest_events_over_many_batches_and_drops_the_o
 
     // What the database holds: the records of about 1,000 events plus what accumulates
     // between trims (64 events) and one record's worth, not all 2,516.
-    let db = idb::Factory::new()
-        .unwrap()
-        .open(&name, None)
-        .unwrap()
-        .await
-        .unwrap();
-    let tx = db
-        .transaction(&["events"], idb::TransactionMode::ReadOnly)
-        .unwrap();
-    let records = tx
-        .object_store("events")
-        .unwrap()
-        .count(None)
-        .unwrap()
-        .await
-        .unwrap();
+    let (db, events) = raw_store(&name, "events").await;
+    let records = events.count(None).unwrap().await.unwrap();
     db.close();
     let most = (1000 + 64 + 37) / 37 + 1;
     assert!(

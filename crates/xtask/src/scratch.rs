@@ -29,11 +29,11 @@ fn rerun() -> anyhow::Result<ExitCode> {
     fs::create_dir_all(&folder)
         .with_context(|| format!("could not create the scratch folder {}", folder.display()))?;
     let program = env::current_exe().context("could not find xtask's own executable")?;
+    // The same arguments, less the program's name.
+    let mut args = env::args_os();
+    args.next();
     let mut child = std::process::Command::new(program);
-    child
-        .args(env::args_os().skip(1))
-        .env(MARK, &folder)
-        .env("TMPDIR", &folder);
+    child.args(args).env(MARK, &folder).env("TMPDIR", &folder);
     // A CI run builds once from a fresh clone: incremental state would only take disk (it was
     // 14 GB of a development target folder).
     if env::var_os("CI").is_some() && env::var_os("CARGO_INCREMENTAL").is_none() {
