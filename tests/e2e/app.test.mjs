@@ -279,6 +279,9 @@ test('the schedule form refuses SyncInterval 1441 with a message, saves 30 / 5 w
   await app.page.getByTestId('blockOutDurationMin').fill('480');
   const segments = await app.page.locator('[data-testid=blockout-segment]').evaluateAll((s) => s.map((e) => [Number(e.dataset.from), Number(e.dataset.to)]));
   assert.deepEqual(segments, [[1320, 1440], [0, 360]], '22:00 to 06:00 is drawn as 22:00–24:00 and 00:00–06:00');
+  // Where on the 24-hour bar: 22:00 is 91.667% along, two hours 8.333% of it.
+  const placed = await app.page.locator('[data-testid=blockout-segment]').evaluateAll((s) => s.map((e) => [e.style.left, e.style.width]));
+  assert.deepEqual(placed, [['91.667%', '8.333%'], ['0%', '25%']]);
   assert.match(await app.page.getByTestId('blockout-bar').getAttribute('aria-label'), /no background sync 22:00 to 00:00, no background sync 00:00 to 06:00/);
 
   await app.page.getByTestId('schedule-save').click();
@@ -302,7 +305,9 @@ test('storage shows use and quota, and frees space from files neither pinned nor
   await app.waitForBadge('docs', 'pinned', false);
   await app.page.getByTestId('tab-storage').click();
   await app.page.getByTestId('storage-evictable').waitFor();
-  assert.match(await app.page.getByTestId('storage-used').textContent(), /used of/);
+  // Sizes in words: whole bytes, or one decimal of KB, MB, GB or TB.
+  const size = String.raw`(\d+ B|\d+\.\d (KB|MB|GB|TB))`;
+  assert.match(await app.page.getByTestId('storage-used').textContent(), new RegExp(`^${size} used of ${size}$`));
   assert.match(await app.page.getByTestId('storage-evictable').textContent(), /^2 file\(s\)/);
   app.acceptDialogs = true;
   await app.page.getByTestId('storage-free').click();

@@ -5,11 +5,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use csc_core::engine::{ConflictHandler, ConflictInfo, SyncOptions};
+use csc_core::engine::SyncOptions;
 use csc_core::plan::{ConflictRecord, CopyInfo};
 use csc_core::store::{ChunkStream, RemoteStore};
 use csc_core::win::{ConflictResolve, SyncControl, SyncControlFlags};
 use csc_core::{HandlerAnswer, ItemPath};
+use csc_wasm::share_ops::Answers;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -52,25 +53,8 @@ fn row(r: &ConflictRecord) -> ConflictRow {
 /// The conflict store of the share shown.
 pub(crate) async fn load() -> Result<Vec<ConflictRow>, String> {
     let slot = state::slot().ok_or("the cache is not open")?;
-    let records = slot
-        .engine
-        .local()
-        .conflict_records()
-        .await
-        .map_err(|e| e.to_string())?;
+    let records = slot.conflict_records().await.map_err(|e| e.to_string())?;
     Ok(records.iter().map(row).collect())
-}
-
-/// The person's answers, by path; anything else stays in the store.
-struct Answers(BTreeMap<ItemPath, HandlerAnswer>);
-
-impl ConflictHandler for Answers {
-    async fn resolve(&mut self, c: &ConflictInfo) -> HandlerAnswer {
-        self.0
-            .get(&c.path)
-            .cloned()
-            .unwrap_or_else(|| HandlerAnswer::new(ConflictResolve::Log))
-    }
 }
 
 /// Resolves conflicts: a two-way sync of their items with these answers.
@@ -89,8 +73,7 @@ async fn resolve(answers: Vec<(String, HandlerAnswer)>) -> Result<String, String
         SyncControl::new(SyncControlFlags::SYNCIN | SyncControlFlags::SYNCOUT),
     );
     let summary = slot
-        .engine
-        .synchronize(&opts, &mut Answers(map), &mut ())
+        .synchronize(&opts, Some(Answers(map)), &mut ())
         .await
         .map_err(|e| format!("{e}; the conflicts stay in Sync Center"))?;
     Ok(if summary.failed == 0 {
@@ -111,12 +94,13 @@ async fn preview(path: String) -> (String, String) {
     let Ok(item) = state::item_path(&path) else {
         return (String::new(), String::new());
     };
-    let engine = &slot.engine;
+    let engine = &*slot;
     let local = match engine.read_file(&item).await {
         Ok(bytes) => as_text(&bytes[..bytes.len().min(PREVIEW_BYTES as usize)]),
         Err(e) => format!("(no local copy to show: {e})"),
     };
     let remote = match engine
+        .engine
         .remote()
         .read(&item, None, Some(0..PREVIEW_BYTES))
         .await

@@ -138,8 +138,6 @@ struct Health {
 
 async fn health(slot: &ShareSlot) -> Health {
     let record = slot
-        .engine
-        .local()
         .share_record()
         .await
         .ok()
@@ -288,7 +286,7 @@ fn Schedule(ready: RwSignal<bool>) -> impl IntoView {
                         }
                     }>
                     {move || blocked.get().into_iter().map(|(a, b)| {
-                        let style = format!("left:{:.3}%;width:{:.3}%", a as f64 / 14.4, (b - a) as f64 / 14.4);
+                        let style = format!("left:{}%;width:{}%", crate::text::fixed(u64::try_from(a).unwrap_or(0) * 100, 1440, 3), crate::text::fixed(u64::try_from(b - a).unwrap_or(0) * 100, 1440, 3));
                         view! { <span class="blocked" data-testid="blockout-segment" data-from=a data-to=b style=style></span> }
                     }).collect_view()}
                     <span class="hours" aria-hidden="true"><span>"00"</span><span>"06"</span><span>"12"</span><span>"18"</span><span>"24"</span></span>

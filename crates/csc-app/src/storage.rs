@@ -43,7 +43,6 @@ async fn figures() -> Result<Figures, String> {
             ..EnumOptions::default()
         };
         let items = slot
-            .engine
             .enum_items(&ItemPath::root(), opts)
             .await
             .map_err(|e| e.to_string())?;
@@ -81,7 +80,7 @@ fn Storage(ready: RwSignal<bool>) -> impl IntoView {
     let persist = move |_| {
         spawn_local(async move {
             let Some(slot) = state::slot() else { return };
-            message.set(match slot.engine.local().request_persistence().await {
+            message.set(match slot.request_persistence().await {
                 Ok(true) => "The browser will keep your offline files.".to_owned(),
                 Ok(false) => "The browser did not agree to keep them for sure; it may clear them when space runs low (installing the app usually helps).".to_owned(),
                 Err(e) => format!("The browser could not be asked: {e}"),
@@ -121,13 +120,11 @@ fn Storage(ready: RwSignal<bool>) -> impl IntoView {
             let opts = DeleteOptions {
                 flags: DeleteFlags::NOPINNED,
             };
-            message.set(
-                match slot.engine.delete_items(&paths, opts, &mut ()).await {
-                    Ok(hr) if hr.is_ok() => format!("Removed {} file(s).", paths.len()),
-                    Ok(hr) => format!("Some files were kept: {}", text::result(hr, None)),
-                    Err(e) => format!("Nothing was removed: {e}"),
-                },
-            );
+            message.set(match slot.delete_items(&paths, opts, &mut ()).await {
+                Ok(hr) if hr.is_ok() => format!("Removed {} file(s).", paths.len()),
+                Ok(hr) => format!("Some files were kept: {}", text::result(hr, None)),
+                Err(e) => format!("Nothing was removed: {e}"),
+            });
             load();
         });
     };

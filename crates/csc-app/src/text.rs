@@ -9,13 +9,26 @@ pub(crate) fn size(bytes: u64) -> String {
     if bytes < 1024 {
         return format!("{bytes} B");
     }
-    let mut value = bytes as f64 / 1024.0;
     let mut unit = 0;
-    while value >= 1024.0 && unit + 1 < UNITS.len() {
-        value /= 1024.0;
+    let mut div: u64 = 1024;
+    while bytes / div >= 1024 && unit + 1 < UNITS.len() {
+        div *= 1024;
         unit += 1;
     }
-    format!("{value:.1} {}", UNITS[unit])
+    format!("{} {}", fixed(bytes, div, 1), UNITS[unit])
+}
+
+/// `num / den` rounded to `places` decimals, in integers: Rust's float formatting would add
+/// about 10 KB of wasm for a few figures on screen.
+pub(crate) fn fixed(num: u64, den: u64, places: u32) -> String {
+    let scale = 10u64.pow(places);
+    let v = (num.saturating_mul(scale) + den / 2) / den;
+    let (int, frac) = (v / scale, v % scale);
+    if places == 0 {
+        int.to_string()
+    } else {
+        format!("{int}.{frac:0width$}", width = places as usize)
+    }
 }
 
 /// A time in the reader's locale and time zone.

@@ -197,8 +197,8 @@ impl Ui {
     /// Lists the share on the server (names only), so that the browser shows what is there.
     async fn refresh(self) {
         let Some(slot) = state::slot() else { return };
-        let engine = &slot.engine;
-        if engine.share().state.connectivity
+        let engine = &*slot;
+        if engine.engine.share().state.connectivity
             == Connectivity::Offline(csc_core::OfflineCause::Forced)
         {
             return;
@@ -210,7 +210,7 @@ impl Ui {
             vec![ItemPath::root()],
             SyncControl::new(SyncControlFlags::empty()),
         );
-        if let Err(e) = engine.synchronize(&opts, &mut (), &mut ()).await {
+        if let Err(e) = engine.synchronize(&opts, None, &mut ()).await {
             self.error.set(Some(format!(
                 "The share could not be reached ({e}). What is available offline is shown; Sync now tries again."
             )));
@@ -234,7 +234,7 @@ impl Ui {
             Ok(conflicts) => self.conflicts.set(conflicts),
             Err(e) => self.fail("The conflict store could not be read", e),
         }
-        match slot.engine.browse(&path).await {
+        match slot.browse(&path).await {
             Ok(entries) => {
                 let conflicts = self.conflicts.get_untracked();
                 let in_conflict = |path: &str| conflicts.iter().any(|c| c.path == path);
@@ -512,8 +512,8 @@ fn sync_now(ui: Ui, flags: SyncControlFlags, label: &'static str) {
                         view: ui.sync,
                         cancel,
                     };
-                    let engine = &slot.engine;
-                    match engine.synchronize(&opts, &mut (), &mut progress).await {
+                    let engine = &*slot;
+                    match engine.synchronize(&opts, None, &mut progress).await {
                         Ok(s) if s.failed == 0 && s.conflicts == 0 => {
                             "done: everything is in sync".to_owned()
                         }
@@ -608,7 +608,7 @@ fn ShareBar() -> impl IntoView {
         let online = ui.online.get_untracked();
         ui.act("The share could not change mode", async move {
             let slot = state::slot().ok_or("the cache is not open")?;
-            let engine = &slot.engine;
+            let engine = &*slot;
             if online {
                 engine.transition_offline().await.map_err(|e| e.to_string())
             } else {
@@ -778,6 +778,8 @@ fn SyncPanel() -> impl IntoView {
 
 /// The height of a listing row, in CSS pixels (style.css gives rows this height).
 const ROW_PX: f64 = 40.0;
+/// The same, for integer arithmetic (heights written into styles).
+const ROW_HEIGHT: usize = 40;
 /// How many rows the listing draws at a time: a screenful and more.
 const ROWS_DRAWN: usize = 80;
 /// How many of them lie above the first row in view.
@@ -807,7 +809,7 @@ fn Browse() -> impl IntoView {
         ui.act("The folder could not be made", async move {
             let slot = state::slot().ok_or("the cache is not open")?;
             let p = state::item_path(&path)?;
-            slot.engine.create_dir(&p).await.map_err(|e| e.to_string())
+            slot.create_dir(&p).await.map_err(|e| e.to_string())
         });
     };
     let on_upload = move |_| {
@@ -863,11 +865,11 @@ fn Browse() -> impl IntoView {
                     <tbody>
                         // Only the rows in view (and a few around them) are drawn: a folder of
                         // 10,000 items costs as much to show as one of 60.
-                        <tr aria-hidden="true" style=move || format!("height:{}px", window().0 as f64 * ROW_PX)></tr>
+                        <tr aria-hidden="true" style=move || format!("height:{}px", window().0 * ROW_HEIGHT)></tr>
                         <For each=move || { let (a, b) = window(); ui.rows.with(|r| r[a..b].to_vec()) } key=Row::clone let:r>
                             <ItemRow row=r/>
                         </For>
-                        <tr aria-hidden="true" style=move || { let (_, b) = window(); format!("height:{}px", ui.rows.with(Vec::len).saturating_sub(b) as f64 * ROW_PX) }></tr>
+                        <tr aria-hidden="true" style=move || { let (_, b) = window(); format!("height:{}px", ui.rows.with(Vec::len).saturating_sub(b) * ROW_HEIGHT) }></tr>
                     </tbody>
                 </table>
             </div>
@@ -891,7 +893,7 @@ fn TreeNode(path: String, name: String, start_open: bool) -> AnyView {
             let (Some(slot), Ok(item)) = (state::slot(), state::item_path(&p)) else {
                 return;
             };
-            if let Ok(entries) = slot.engine.browse(&item).await {
+            if let Ok(entries) = slot.browse(&item).await {
                 children.set(
                     entries
                         .iter()
@@ -973,7 +975,6 @@ fn ItemRow(row: Row) -> impl IntoView {
                 let slot = state::slot().ok_or("the cache is not open")?;
                 let item = state::item_path(&p)?;
                 let bytes = slot
-                    .engine
                     .read_file(&item)
                     .await
                     .map_err(|e| format!("{e}. Pin it while online to have it offline"))?;
@@ -1004,7 +1005,7 @@ fn ItemRow(row: Row) -> impl IntoView {
                 let _lock = csc_wasm::lock_share(&slot.database, &slot.url)
                     .await
                     .map_err(|_| "the share is busy in another page".to_owned())?;
-                let engine = &slot.engine;
+                let engine = &*slot;
                 let hr = if pinned {
                     engine
                         .unpin(
@@ -1051,10 +1052,7 @@ fn ItemRow(row: Row) -> impl IntoView {
                 .map(|x| x.as_str().to_owned())
                 .unwrap_or_default();
             let to = state::item_path(&join(&parent, &new_name))?;
-            slot.engine
-                .rename(&from, &to)
-                .await
-                .map_err(|e| e.to_string())
+            slot.rename(&from, &to).await.map_err(|e| e.to_string())
         });
     };
     let p = path.clone();
@@ -1071,8 +1069,7 @@ fn ItemRow(row: Row) -> impl IntoView {
                 SyncControl::new(SyncControlFlags::SYNCIN | SyncControlFlags::FILLSPARSE),
             );
             let summary = slot
-                .engine
-                .synchronize(&opts, &mut (), &mut ())
+                .synchronize(&opts, None, &mut ())
                 .await
                 .map_err(|e| e.to_string())?;
             if summary.failed == 0 {
@@ -1090,8 +1087,7 @@ fn ItemRow(row: Row) -> impl IntoView {
             async move {
                 let slot = state::slot().ok_or("the cache is not open")?;
                 let item = state::item_path(&p)?;
-                slot.engine
-                    .suspend_root(&item, !suspended_root)
+                slot.suspend_root(&item, !suspended_root)
                     .await
                     .map_err(|e| e.to_string())
             },
@@ -1107,8 +1103,7 @@ fn ItemRow(row: Row) -> impl IntoView {
         }
         ui.act("It could not be deleted", async move {
             let slot = state::slot().ok_or("the cache is not open")?;
-            slot.engine
-                .delete(&state::item_path(&p)?)
+            slot.delete(&state::item_path(&p)?)
                 .await
                 .map_err(|e| e.to_string())
         });
@@ -1155,8 +1150,7 @@ fn EditorView() -> impl IntoView {
         ui.act("The file could not be saved", async move {
             let slot = state::slot().ok_or("the cache is not open")?;
             let p = state::item_path(&e.path)?;
-            slot.engine
-                .write_file(&p, e.text.as_bytes())
+            slot.write_file(&p, e.text.as_bytes())
                 .await
                 .map_err(|e| e.to_string())
         });
@@ -1225,8 +1219,7 @@ fn upload_files(ui: Ui, folder: String, files: Vec<web_sys::File>) {
                 .map_err(|_| format!("{} could not be read", file.name()))?;
             let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
             let path = state::item_path(&join(&folder, &file.name()))?;
-            slot.engine
-                .write_file(&path, &bytes)
+            slot.write_file(&path, &bytes)
                 .await
                 .map_err(|e| e.to_string())?;
         }

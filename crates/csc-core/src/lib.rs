@@ -16,6 +16,7 @@ pub mod events;
 pub mod plan;
 pub mod retry;
 pub mod schedule;
+pub mod sort;
 pub mod store;
 pub mod unicode;
 pub mod win;

@@ -550,7 +550,7 @@ fn build_sorted<T>(
     path_of: impl Fn(&T) -> &ItemPath,
     is_dir: impl Fn(&T) -> bool,
 ) -> Result<Vec<T>, TreeError> {
-    entries.sort_unstable_by(|a, b| path_of(a).cmp(path_of(b)));
+    crate::sort::sort_by(&mut entries, |a, b| path_of(a).cmp(path_of(b)));
     // Ancestors of the current entry that are directories, innermost last. Path order visits a
     // directory before its subtree, so one stack pass checks every parent in O(n).
     let mut dirs: Vec<usize> = Vec::new();
@@ -769,8 +769,7 @@ impl RemoteTree {
             }
         }
         self.unlisted = dirs;
-        self.unlisted.sort_unstable();
-        self.unlisted.dedup();
+        crate::sort::sort_dedup(&mut self.unlisted);
         Ok(self)
     }
 

@@ -1273,8 +1273,7 @@ impl IdbLocal {
             .filter_map(|p| p.parent())
             .filter(|p| !p.is_root() && !written.contains(p))
             .collect();
-        parents.sort_unstable();
-        parents.dedup();
+        csc_core::sort::sort_dedup(&mut parents);
         let items = store_of(tx, schema::ITEMS)?;
         let mut folder_reads = Vec::with_capacity(parents.len());
         for parent in &parents {
@@ -1387,7 +1386,7 @@ impl IdbLocal {
             "conflict",
         )
         .await?;
-        records.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        csc_core::sort::sort_by(&mut records, |a, b| a.path.cmp(&b.path));
         Ok(records)
     }
 
@@ -1406,7 +1405,7 @@ impl IdbLocal {
             .iter()
             .map(|v| item_at(self.version, v).map(|s| s.entry.path))
             .collect::<Result<Vec<_>, _>>()?;
-        paths.sort_unstable();
+        csc_core::sort::sort(&mut paths);
         Ok(paths)
     }
 
@@ -1483,9 +1482,9 @@ impl LocalStore for IdbLocal {
         let mut conflicts: Vec<ConflictRecord> =
             all_decoded(&store_of(&tx, schema::CONFLICTS)?, share, None, "conflict").await?;
         let share = get(&store_of(&tx, schema::SHARES)?, self.share_key()).await?;
-        items.sort_unstable_by(|a, b| a.entry.path.cmp(&b.entry.path));
-        listing.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        conflicts.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        csc_core::sort::sort_by(&mut items, |a, b| a.entry.path.cmp(&b.entry.path));
+        csc_core::sort::sort_by(&mut listing, |a, b| a.path.cmp(&b.path));
+        csc_core::sort::sort_by(&mut conflicts, |a, b| a.path.cmp(&b.path));
         let share = match share {
             Some(v) => Some(decode::<ShareRecord>("share", &v)?),
             None => None,
@@ -1605,8 +1604,7 @@ impl LocalStore for IdbLocal {
             ids.extend(item.blob);
             ids.extend(item.partial.map(|p| p.blob));
         }
-        ids.sort_unstable();
-        ids.dedup();
+        csc_core::sort::sort_dedup(&mut ids);
         Ok(ids)
     }
 

@@ -206,7 +206,8 @@ fn apply(s: &mut BackgroundSyncSettings, value: &JsValue) -> Result<(), JsValue>
                 })?;
                 if n.fract() != 0.0 || !(0.0..=f64::from(u32::MAX)).contains(&n) {
                     return Err(invalid_settings_text(&format!(
-                        "{name} = {n} is not allowed: it must be {}",
+                        "{name} = {} is not allowed: it must be {}",
+                        crate::convert::js_number(n),
                         field.allowed()
                     )));
                 }

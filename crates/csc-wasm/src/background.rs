@@ -25,7 +25,7 @@ use csc_core::store::{Batch, LocalStore, Runtime, Write};
 use csc_core::{ItemPath, Millis};
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
-use futures_util::future::{Either, select};
+use futures_util::future::{Either, LocalBoxFuture, select};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -462,7 +462,12 @@ impl Background {
     }
 
     /// The settings stored in the cache, or the defaults.
-    pub async fn settings(&self) -> BackgroundSyncSettings {
+    #[inline(never)]
+    pub fn settings(&self) -> LocalBoxFuture<'_, BackgroundSyncSettings> {
+        Box::pin(self.stored_settings())
+    }
+
+    async fn stored_settings(&self) -> BackgroundSyncSettings {
         match self.read(SETTINGS_KEY).await {
             None => BackgroundSyncSettings::default(),
             Some(text) => BackgroundSyncSettings::decode(&text).unwrap_or_else(|e| {
@@ -473,7 +478,15 @@ impl Background {
     }
 
     /// Saves settings (already validated) and plans again, in every page.
-    pub async fn save_settings(&self, settings: &BackgroundSyncSettings) -> Result<(), JsValue> {
+    #[inline(never)]
+    pub fn save_settings<'a>(
+        &'a self,
+        settings: &'a BackgroundSyncSettings,
+    ) -> LocalBoxFuture<'a, Result<(), JsValue>> {
+        Box::pin(self.store_settings(settings))
+    }
+
+    async fn store_settings(&self, settings: &BackgroundSyncSettings) -> Result<(), JsValue> {
         let slot = self.first()?;
         let batch = Batch {
             writes: vec![Write::PutSetting {
@@ -494,14 +507,24 @@ impl Background {
     }
 
     /// The planned next start, real time, as the leading page planned it.
-    pub async fn next_run(&self) -> Option<f64> {
+    #[inline(never)]
+    pub fn next_run(&self) -> LocalBoxFuture<'_, Option<f64>> {
+        Box::pin(self.planned_run())
+    }
+
+    async fn planned_run(&self) -> Option<f64> {
         let at: i64 = self.read(NEXT_KEY).await?.parse().ok()?;
         // Schedule time back to real time (the same, unless a test shortens minutes).
         Some(self.origin + (at as f64 - self.origin) / self.scale)
     }
 
     /// When the last background pass started (schedule time), from the cache.
-    pub async fn last_start(&self) -> Option<Millis> {
+    #[inline(never)]
+    pub fn last_start(&self) -> LocalBoxFuture<'_, Option<Millis>> {
+        Box::pin(self.stored_last_start())
+    }
+
+    async fn stored_last_start(&self) -> Option<Millis> {
         self.read(LAST_START_KEY)
             .await
             .and_then(|t| t.parse().ok())

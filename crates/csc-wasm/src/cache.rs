@@ -11,6 +11,7 @@ use csc_core::{CaseRule, ItemPath, Share};
 use csc_idb::IdbLocal;
 use csc_webdav::fetch::FetchTransport;
 use csc_webdav::{Auth, DavStore, ShareUrl};
+use futures_util::future::LocalBoxFuture;
 
 use crate::runtime::WebRuntime;
 
@@ -161,7 +162,18 @@ pub struct Cache {
 
 impl Cache {
     /// Opens (creating on first use) the cache `name` for `shares`.
-    pub async fn open(name: &str, shares: Vec<ShareConfig>) -> Result<Cache, CacheError> {
+    ///
+    /// Boxed here so the opening is compiled once, in this crate, whoever awaits it (see
+    /// [`crate::share_ops`]).
+    #[inline(never)]
+    pub fn open(
+        name: &str,
+        shares: Vec<ShareConfig>,
+    ) -> LocalBoxFuture<'_, Result<Cache, CacheError>> {
+        Box::pin(Self::open_shares(name, shares))
+    }
+
+    async fn open_shares(name: &str, shares: Vec<ShareConfig>) -> Result<Cache, CacheError> {
         if shares.is_empty() {
             return Err(CacheError::NoShares);
         }

@@ -366,7 +366,7 @@ pub(crate) fn resolution(value: &JsValue) -> Result<ConflictResolve, String> {
         if n.fract() == 0.0 && n >= 0.0 && n <= f64::from(u32::MAX) {
             return ConflictResolve::try_from(n as u32).map_err(|e| e.to_string());
         }
-        return Err(format!("{n} is not a ConflictResolve value"));
+        return Err(format!("{} is not a ConflictResolve value", js_number(n)));
     }
     let Some(s) = value.as_string() else {
         return Err(
@@ -385,4 +385,13 @@ pub(crate) fn resolution(value: &JsValue) -> Result<ConflictResolve, String> {
 /// Reports a problem the caller's code caused but that should not stop the operation.
 pub(crate) fn warn(message: &str) {
     web_sys::console::error_1(&message.into());
+}
+
+/// A number written as JavaScript writes it (`1441`, `2.5`, `NaN`): Rust's own float formatting
+/// would add about 20 KB of wasm for the few messages that quote a number the caller gave.
+pub(crate) fn js_number(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_else(|_| "a number".to_owned())
 }

@@ -16,6 +16,7 @@
 //!   per origin (Web Locks), events passed between pages (BroadcastChannel), the share locks
 //!   that keep syncs of one share from overlapping (`tabs.js`).
 //! - `runtime` — the engine's clock, timers and seed in the browser.
+//! - `share_ops` — the engine's operations for Rust callers, compiled once here (boxed).
 //!
 //! The JavaScript class is the default feature `js-api`. A Rust program that embeds the engine
 //! (the web app) turns it off: wasm-bindgen keeps every exported item, so the class would
@@ -45,6 +46,8 @@ mod convert;
 pub mod errors;
 #[cfg(target_arch = "wasm32")]
 pub mod runtime;
+#[cfg(target_arch = "wasm32")]
+pub mod share_ops;
 
 #[cfg(target_arch = "wasm32")]
 pub use background::{Background, Drive, ShareLock, Tabs, lock_share, mark_open, setting_name};

@@ -372,7 +372,7 @@ impl<T: Transport> DavStore<T> {
         if self.mode.get() == Mode::DepthOne {
             entries = self.walk_depth_one().await?;
         }
-        entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        csc_core::sort::sort_by(&mut entries, |a, b| a.path.cmp(&b.path));
         Ok(Listing {
             delta: false,
             entries,
@@ -459,7 +459,7 @@ impl<T: Transport> DavStore<T> {
                 None => removed.push(e.path),
             }
         }
-        entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        csc_core::sort::sort_by(&mut entries, |a, b| a.path.cmp(&b.path));
         Ok(Some(Listing {
             delta: token.is_some(),
             entries,

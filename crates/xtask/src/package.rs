@@ -19,11 +19,11 @@ use crate::process;
 /// The package's size goal, wasm + JS, gzip-compressed (issue 6).
 const GOAL_GZIP_BYTES: u64 = 200 * 1024;
 
-/// The size the package must not grow past: what it measures today (381 KB gzip, 1.9 times the
-/// goal: the whole engine — planner, executor, IndexedDB store, WebDAV client, background
+/// The size the package must not grow past: what it measures today (370 KB gzip, 1.85 times
+/// the goal: the whole engine — planner, executor, IndexedDB store, WebDAV client, background
 /// sync — with its generic code; the browser's NFC stands in for Unicode tables), plus a
 /// margin. Lower it as the package shrinks.
-const LIMIT_GZIP_BYTES: u64 = 392 * 1024;
+const LIMIT_GZIP_BYTES: u64 = 376 * 1024;
 
 /// The files of the package besides what wasm-pack writes.
 const OWN_FILES: &[&str] = &[

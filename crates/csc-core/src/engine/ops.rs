@@ -9,6 +9,7 @@ use crate::model::{
     OfflineCause, PinSources, Pins, Presence, Suspension,
 };
 use crate::path::ItemPath;
+use crate::sort::CollectTree;
 use crate::store::{
     Batch, BlobId, CommitError, Expect, LocalStore, RemoteStore, Runtime, StoredItem, Write,
 };
@@ -539,7 +540,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             .listing
             .into_iter()
             .map(|e| (e.path, e.meta))
-            .collect();
+            .collect_map();
         let mut pinned_targets = Vec::new();
         self.update_local(|items| {
             let mut change = LocalChange::default();
@@ -1026,7 +1027,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                 .items
                 .into_iter()
                 .map(|s| (s.entry.path.clone(), s))
-                .collect();
+                .collect_map();
             let change = f(&items)?;
             let mut batch = Batch::new();
             // Blobs the written items held (content, partial downloads) that no item of the
@@ -1053,8 +1054,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
                     dropped.extend(owned_blobs(s));
                 }
             }
-            dropped.sort_unstable();
-            dropped.dedup();
+            crate::sort::sort_dedup(&mut dropped);
             for b in dropped {
                 if !kept.contains(&b) {
                     batch.push(Write::DropBlob(b));

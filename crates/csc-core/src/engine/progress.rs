@@ -109,6 +109,34 @@ pub trait SyncProgress {
 /// No progress sink.
 impl SyncProgress for () {}
 
+/// A sink behind a reference, `&mut dyn SyncProgress` included: one instance of an operation
+/// serves every kind of sink.
+impl<P: SyncProgress + ?Sized> SyncProgress for &mut P {
+    fn begin(&mut self) -> bool {
+        (**self).begin()
+    }
+    fn query_abort(&mut self) -> bool {
+        (**self).query_abort()
+    }
+    fn item_operation(&mut self, path: &ItemPath, operation: SyncOperation) {
+        (**self).item_operation(path, operation);
+    }
+    fn item_begin(&mut self, path: &ItemPath) -> OpResponse {
+        (**self).item_begin(path)
+    }
+    fn item_result(
+        &mut self,
+        path: &ItemPath,
+        result: HResult,
+        error: Option<&SyncErrorInfo>,
+    ) -> OpResponse {
+        (**self).item_result(path, result, error)
+    }
+    fn end(&mut self, result: HResult) {
+        (**self).end(result);
+    }
+}
+
 /// Progress of DeleteItems (IOfflineFilesSimpleProgress).
 pub trait SimpleProgress {
     /// The operation starts; `true` aborts it.
@@ -133,6 +161,25 @@ pub trait SimpleProgress {
 
 /// No progress sink.
 impl SimpleProgress for () {}
+
+/// A sink behind a reference, `&mut dyn SimpleProgress` included.
+impl<P: SimpleProgress + ?Sized> SimpleProgress for &mut P {
+    fn begin(&mut self) -> bool {
+        (**self).begin()
+    }
+    fn query_abort(&mut self) -> bool {
+        (**self).query_abort()
+    }
+    fn item_begin(&mut self, path: &ItemPath) -> OpResponse {
+        (**self).item_begin(path)
+    }
+    fn item_result(&mut self, path: &ItemPath, result: HResult) -> OpResponse {
+        (**self).item_result(path, result)
+    }
+    fn end(&mut self, result: HResult) {
+        (**self).end(result);
+    }
+}
 
 /// A conflict as the handler sees it (ResolveConflict's arguments).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -16,6 +16,7 @@ use crate::plan::{
     Action, BlockReason, ConflictChange, ConflictRecord, CopyInfo, HandlerAnswer, Outcome, Plan,
     PlannedItem, ShareView, SyncRequest, plan,
 };
+use crate::sort::CollectTree;
 use crate::store::{
     Batch, BlobId, ChunkStream, CommitError, Expect, LocalError, LocalStore, Partial, RemoteError,
     RemoteStore, Rev, Runtime, StoredItem, Write, WriteInfo,
@@ -415,19 +416,19 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 .items
                 .into_iter()
                 .map(|s| (s.entry.path.clone(), s))
-                .collect(),
+                .collect_map(),
             listing: snapshot
                 .listing
                 .into_iter()
                 .map(|e| (e.path, e.meta))
-                .collect(),
+                .collect_map(),
             unlisted: Vec::new(),
             listed_epoch: record.listed_epoch,
             conflicts: snapshot
                 .conflicts
                 .into_iter()
                 .map(|c| (c.path.clone(), c))
-                .collect(),
+                .collect_map(),
             answers: BTreeMap::new(),
             moves: HashMap::new(),
             deferred_deletes: BTreeMap::new(),
@@ -636,7 +637,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 .entries
                 .iter()
                 .map(|e| (e.path.clone(), e.meta.clone()))
-                .collect();
+                .collect_map();
             self.unlisted = listing.unlisted.clone();
             batch.push(Write::ReplaceListing(listing.entries.clone()));
         }
@@ -706,12 +707,12 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             .items
             .into_iter()
             .map(|s| (s.entry.path.clone(), s))
-            .collect();
+            .collect_map();
         self.conflicts = snapshot
             .conflicts
             .into_iter()
             .map(|c| (c.path.clone(), c))
-            .collect();
+            .collect_map();
         Ok(())
     }
 
@@ -751,7 +752,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 let now = self.items.get(&i.path).map(|s| s.rev);
                 (*state == i.class.state && *rev == now).then(|| (i.path.clone(), answer.clone()))
             })
-            .collect();
+            .collect_map();
         if req.answers.is_empty() {
             return Ok(unanswered);
         }
@@ -1990,7 +1991,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 (used, size, s.entry.path.clone())
             })
             .collect();
-        candidates.sort_unstable_by(|a, b| {
+        crate::sort::sort_by(&mut candidates, |a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| b.1.cmp(&a.1))
                 .then_with(|| a.2.cmp(&b.2))
@@ -2083,8 +2084,10 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     return Err(StepError::failed(
                         HResult::DISK_FULL,
                         format!(
-                            "the cache is full: {path} needs {size} bytes ({:.1} MB) that this site may not store; unpin items or remove cached items that are not pinned, or allow the site more storage",
-                            size as f64 / 1_048_576.0
+                            "the cache is full: {path} needs {size} bytes ({}.{} MB) that this site may not store; unpin items or remove cached items that are not pinned, or allow the site more storage",
+                            // Tenths of a MB in integers: float formatting costs ~10 KB of wasm.
+                            tenths_of_mb(size) / 10,
+                            tenths_of_mb(size) % 10
                         ),
                     ));
                 }
@@ -2275,7 +2278,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 }
                 _ => None,
             })
-            .collect();
+            .collect_set();
         let mut sources: HashMap<ContentHash, Vec<ItemPath>> = HashMap::new();
         for op in plan.ops() {
             if let Action::DeleteLocal { path } = &op.action
@@ -2479,7 +2482,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 let old: BTreeMap<&str, &StoredItem> = old_subtree
                     .iter()
                     .map(|s| (&s.entry.path.as_str()[from.as_str().len()..], s))
-                    .collect();
+                    .collect_map();
                 for s in old_subtree.iter().rev() {
                     batch.push(Write::DeleteItem {
                         path: s.entry.path.clone(),
@@ -2969,4 +2972,9 @@ impl<F: Future<Output = SmallRead>, I: Iterator<Item = F>> Ahead<I> {
             }
         }
     }
+}
+
+/// `bytes` in tenths of a megabyte, rounded.
+fn tenths_of_mb(bytes: u64) -> u64 {
+    (bytes.saturating_mul(10) + 524_288) / 1_048_576
 }

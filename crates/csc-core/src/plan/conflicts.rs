@@ -132,7 +132,7 @@ pub(super) fn conflict_changes(
             .map(|i| &i.path)
             .filter(|p| recorded.contains(p))
             .collect();
-        gone.sort_unstable();
+        crate::sort::sort(&mut gone);
         changes.extend(gone.into_iter().map(|p| ConflictChange::Removed(p.clone())));
     } else if examined {
         // Nothing at or below a requested path that is not cached, or whose listing failed,
@@ -169,8 +169,7 @@ pub(super) fn conflict_changes(
             .filter(|p| !unexamined.iter().any(|u| p.is_self_or_descendant_of(u)))
             .filter(|p| !still.contains(p))
             .collect();
-        gone.sort_unstable();
-        gone.dedup();
+        crate::sort::sort_dedup(&mut gone);
         changes.extend(gone.into_iter().map(|p| ConflictChange::Removed(p.clone())));
     }
     changes

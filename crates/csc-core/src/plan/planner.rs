@@ -63,8 +63,7 @@ impl<'a> Planner<'a> {
             return vec![ItemPath::root()];
         }
         let mut scopes: Vec<&ItemPath> = self.req.paths.iter().collect();
-        scopes.sort_unstable();
-        scopes.dedup();
+        crate::sort::sort_dedup(&mut scopes);
         let mut kept: Vec<ItemPath> = Vec::new();
         for s in scopes {
             if kept.last().is_some_and(|k| s.is_self_or_descendant_of(k)) {
@@ -937,8 +936,7 @@ impl<'a> Planner<'a> {
             .filter(|p| colliding.contains(*p) && !present.contains(*p))
             .cloned()
             .collect();
-        extra.sort_unstable();
-        extra.dedup();
+        crate::sort::sort_dedup(&mut extra);
         let added = !extra.is_empty();
         for path in extra {
             let c = view.cache.get(&path);
@@ -990,13 +988,13 @@ impl<'a> Planner<'a> {
         let view = self.view;
         // Each path appears once in a plan, so an in-place unstable sort is exact (and allocates
         // nothing, which matters for the memory budget of very large shares).
-        self.items.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        crate::sort::sort_by(&mut self.items, |a, b| a.path.cmp(&b.path));
         self.hold_in_use();
         self.block_non_empty_deletes();
         // Collisions are judged on the deletions that will really run, and before creations
         // are checked, so that a collided directory blocks its subtree.
         if view.share.share.case == CaseRule::Insensitive && self.find_name_collisions() {
-            self.items.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+            crate::sort::sort_by(&mut self.items, |a, b| a.path.cmp(&b.path));
         }
         self.block_orphan_creations();
 
@@ -1053,7 +1051,7 @@ impl<'a> Planner<'a> {
         // Deletions first (children before parents), then the rest (parents before
         // children). An abort answer cuts the plan at its item.
         let mut items = self.items;
-        items.sort_unstable_by(|a, b| {
+        crate::sort::sort_by(&mut items, |a, b| {
             let (da, db) = (only_deletes(a), only_deletes(b));
             db.cmp(&da).then_with(|| {
                 if da {
@@ -1154,7 +1152,7 @@ impl<'a> Planner<'a> {
             }
         }
         for list in deleted.values_mut() {
-            list.sort_unstable();
+            crate::sort::sort(list);
         }
         for idx in (0..self.items.len()).rev() {
             let item = &self.items[idx];
