@@ -281,6 +281,17 @@ impl Ui {
         what: &'static str,
         job: impl std::future::Future<Output = Result<(), String>> + 'static,
     ) {
+        self.act_boxed(what, Box::pin(job));
+    }
+
+    /// [`Ui::act`] for any job, compiled once: each caller's job is a different type, and the
+    /// reload awaited after it would otherwise be compiled into every one of them.
+    #[inline(never)]
+    fn act_boxed(
+        self,
+        what: &'static str,
+        job: std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>>>>,
+    ) {
         self.error.set(None);
         spawn_local(async move {
             if let Err(e) = job.await {
