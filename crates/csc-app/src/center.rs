@@ -94,12 +94,11 @@ async fn preview(path: String) -> (String, String) {
     let Ok(item) = state::item_path(&path) else {
         return (String::new(), String::new());
     };
-    let engine = &*slot;
-    let local = match engine.read_file(&item).await {
+    let local = match slot.read_file(&item).await {
         Ok(bytes) => as_text(&bytes[..bytes.len().min(PREVIEW_BYTES as usize)]),
         Err(e) => format!("(no local copy to show: {e})"),
     };
-    let remote = match engine
+    let remote = match slot
         .engine
         .remote()
         .read(&item, None, Some(0..PREVIEW_BYTES))

@@ -197,8 +197,7 @@ impl Ui {
     /// Lists the share on the server (names only), so that the browser shows what is there.
     async fn refresh(self) {
         let Some(slot) = state::slot() else { return };
-        let engine = &*slot;
-        if engine.engine.share().state.connectivity
+        if slot.engine.share().state.connectivity
             == Connectivity::Offline(csc_core::OfflineCause::Forced)
         {
             return;
@@ -210,7 +209,7 @@ impl Ui {
             vec![ItemPath::root()],
             SyncControl::new(SyncControlFlags::empty()),
         );
-        if let Err(e) = engine.synchronize(&opts, None, &mut ()).await {
+        if let Err(e) = slot.synchronize(&opts, None, &mut ()).await {
             self.error.set(Some(format!(
                 "The share could not be reached ({e}). What is available offline is shown; Sync now tries again."
             )));
@@ -523,8 +522,7 @@ fn sync_now(ui: Ui, flags: SyncControlFlags, label: &'static str) {
                         view: ui.sync,
                         cancel,
                     };
-                    let engine = &*slot;
-                    match engine.synchronize(&opts, None, &mut progress).await {
+                    match slot.synchronize(&opts, None, &mut progress).await {
                         Ok(s) if s.failed == 0 && s.conflicts == 0 => {
                             "done: everything is in sync".to_owned()
                         }
@@ -619,14 +617,10 @@ fn ShareBar() -> impl IntoView {
         let online = ui.online.get_untracked();
         ui.act("The share could not change mode", async move {
             let slot = state::slot().ok_or("the cache is not open")?;
-            let engine = &*slot;
             if online {
-                engine.transition_offline().await.map_err(|e| e.to_string())
+                slot.transition_offline().await.map_err(|e| e.to_string())
             } else {
-                engine
-                    .transition_online()
-                    .await
-                    .map_err(|e| e.to_string())?;
+                slot.transition_online().await.map_err(|e| e.to_string())?;
                 Ok(())
             }
         });
@@ -788,8 +782,6 @@ fn SyncPanel() -> impl IntoView {
 }
 
 /// The height of a listing row, in CSS pixels (style.css gives rows this height).
-const ROW_PX: f64 = 40.0;
-/// The same, for integer arithmetic (heights written into styles).
 const ROW_HEIGHT: usize = 40;
 /// How many rows the listing draws at a time: a screenful and more.
 const ROWS_DRAWN: usize = 80;
@@ -803,7 +795,7 @@ fn Browse() -> impl IntoView {
     let scroll_top = RwSignal::new(0.0_f64);
     let window = move || {
         let count = ui.rows.with(Vec::len);
-        let first = ((scroll_top.get() / ROW_PX) as usize).saturating_sub(ROWS_AROUND);
+        let first = ((scroll_top.get() / ROW_HEIGHT as f64) as usize).saturating_sub(ROWS_AROUND);
         let first = first.min(count);
         (first, (first + ROWS_DRAWN).min(count))
     };
@@ -1016,29 +1008,26 @@ fn ItemRow(row: Row) -> impl IntoView {
                 let _lock = csc_wasm::lock_share(&slot.database, &slot.url)
                     .await
                     .map_err(|_| "the share is busy in another page".to_owned())?;
-                let engine = &*slot;
                 let hr = if pinned {
-                    engine
-                        .unpin(
-                            &[item],
-                            PinOptions {
-                                deep: true,
-                                flags: PinControlFlags::FORUSER,
-                            },
-                            &mut (),
-                        )
-                        .await
+                    slot.unpin(
+                        &[item],
+                        PinOptions {
+                            deep: true,
+                            flags: PinControlFlags::FORUSER,
+                        },
+                        &mut (),
+                    )
+                    .await
                 } else {
-                    engine
-                        .pin(
-                            &[item],
-                            PinOptions {
-                                deep: true,
-                                flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
-                            },
-                            &mut (),
-                        )
-                        .await
+                    slot.pin(
+                        &[item],
+                        PinOptions {
+                            deep: true,
+                            flags: PinControlFlags::FORUSER | PinControlFlags::FILL,
+                        },
+                        &mut (),
+                    )
+                    .await
                 }
                 .map_err(|e| e.to_string())?;
                 if hr.is_ok() {

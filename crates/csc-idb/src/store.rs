@@ -360,6 +360,20 @@ async fn counter(meta: &ObjectStore, name: &str) -> Result<u64, LocalError> {
         .unwrap_or(0.0) as u64)
 }
 
+/// Takes the next `count` blob numbers from the counter in `meta` (inside the caller's
+/// transaction, so two writers never get the same number).
+async fn take_blob_numbers(meta: &ObjectStore, count: usize) -> Result<Vec<BlobId>, LocalError> {
+    let first = counter(meta, "next_blob").await? + 1;
+    let next = first + count as u64;
+    put(
+        meta,
+        &JsValue::from_str("next_blob"),
+        &JsValue::from_f64((next - 1) as f64),
+    )
+    .await?;
+    Ok((first..next).map(BlobId).collect())
+}
+
 /// The counters a write transaction moves on, read together at its start (one round trip,
 /// before any write is issued, so the writes then go out without waiting) and written back
 /// at its end.
@@ -1512,20 +1526,12 @@ impl LocalStore for IdbLocal {
 
     async fn create_blobs(&self, count: usize) -> Result<Vec<BlobId>, LocalError> {
         let tx = self.tx(&[schema::BLOBS, schema::META], TransactionMode::ReadWrite)?;
-        let meta = store_of(&tx, schema::META)?;
-        let first = counter(&meta, "next_blob").await? + 1;
-        let ids: Vec<BlobId> = (first..first + count as u64).map(BlobId).collect();
+        let ids = take_blob_numbers(&store_of(&tx, schema::META)?, count).await?;
         let blobs: JsValue = store_of(&tx, schema::BLOBS)?.into();
         for id in &ids {
             let key = key2(&self.share_key(), &JsValue::from_f64(id.0 as f64));
             bulk::put_value(&blobs, &key, &JsValue::from_f64(1.0));
         }
-        put(
-            &meta,
-            &JsValue::from_str("next_blob"),
-            &JsValue::from_f64((first + count as u64 - 1) as f64),
-        )
-        .await?;
         Self::finish(tx).await?;
         Ok(ids)
     }
@@ -1534,16 +1540,9 @@ impl LocalStore for IdbLocal {
         // Only the counter moves: the blobs get their record, if any, with their items (two
         // requests a file fewer than `create_blobs` in a first sync of small files).
         let tx = self.tx(&[schema::META], TransactionMode::ReadWrite)?;
-        let meta = store_of(&tx, schema::META)?;
-        let first = counter(&meta, "next_blob").await? + 1;
-        put(
-            &meta,
-            &JsValue::from_str("next_blob"),
-            &JsValue::from_f64((first + count as u64 - 1) as f64),
-        )
-        .await?;
+        let ids = take_blob_numbers(&store_of(&tx, schema::META)?, count).await?;
         Self::finish(tx).await?;
-        Ok((first..first + count as u64).map(BlobId).collect())
+        Ok(ids)
     }
 
     async fn put_chunk(&self, blob: BlobId, index: u32, bytes: &[u8]) -> Result<(), LocalError> {
