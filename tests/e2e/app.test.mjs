@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { freePort, launchChromium, startCscServer, stopCscServer } from './server.mjs';
 
 
@@ -167,6 +168,28 @@ class AppPage {
     );
   }
 }
+
+test('the app\'s wasm and JavaScript come compressed, and what the page runs is what was built', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const sent = new Map();
+  page.on('response', async (r) => {
+    const path = new URL(r.url()).pathname;
+    if (/\.(wasm|js)$/.test(path)) sent.set(path, { encoding: (await r.allHeaders())['content-encoding'], type: r.headers()['content-type'] });
+  });
+  await page.goto(`${origin}/`);
+  await page.locator('[data-testid=item][data-path="docs"]').waitFor({ timeout: 20_000 });
+  const wasm = readdirSync(appDir).find((f) => /^csc-app-[0-9a-f]+_bg\.wasm$/.test(f));
+  const js = readdirSync(appDir).find((f) => /^csc-app-[0-9a-f]+\.js$/.test(f));
+  assert.deepEqual(sent.get(`/${wasm}`), { encoding: 'gzip', type: 'application/wasm' });
+  assert.equal(sent.get(`/${js}`)?.encoding, 'gzip');
+  // The page decoded them: the app runs (its listing is up), and the sizes are the built files'.
+  const sizes = await page.evaluate(() => Object.fromEntries(performance.getEntriesByType('resource').map((r) => [new URL(r.name).pathname, [r.decodedBodySize, r.encodedBodySize]])));
+  const [decoded, encoded] = sizes[`/${wasm}`];
+  assert.equal(decoded, readFileSync(join(appDir, wasm)).length);
+  assert.equal(encoded, readFileSync(join(appDir, `${wasm}.gz`)).length);
+  await context.close();
+});
 
 test('a pinned folder opens offline after a reload, an offline edit reaches the server with Sync now, and the event log shows the sync', async () => {
   const context = await browser.newContext();
@@ -496,7 +519,11 @@ test('a new version of the app replaces the old one whole, and it is the new one
   const js = readdirSync(appDir).find((f) => /^csc-app-[0-9a-f]+\.js$/.test(f));
   const next = js.replace('.js', '-next.js');
   cpSync(join(appDir, js), join(appDir, next));
-  writeFileSync(join(appDir, 'index.html'), index.replaceAll(`/${js}`, `/${next}`).replace('<title>Offline Files</title>', '<title>Offline Files (next)</title>'));
+  cpSync(join(appDir, `${js}.gz`), join(appDir, `${next}.gz`));
+  const nextIndex = index.replaceAll(`/${js}`, `/${next}`).replace('<title>Offline Files</title>', '<title>Offline Files (next)</title>');
+  // A version ships with its compressed copies, which the server sends instead.
+  writeFileSync(join(appDir, 'index.html'), nextIndex);
+  writeFileSync(join(appDir, 'index.html.gz'), gzipSync(nextIndex));
 
   await app.page.reload();
   await app.waitForRow('docs');

@@ -1298,23 +1298,56 @@ impl IdbLocal {
                     .into_future(),
             );
         }
-        let mut rev_reads = Vec::with_capacity(expect_rev.len());
-        for path in expect_rev {
-            rev_reads.push(
-                items
-                    .get(Query::from(self.path_key(path)))
-                    .map_err(|e| failed("a read", e))?
-                    .into_future(),
-            );
+        // Many expected revisions (a group of downloads, usually one folder's files) are read
+        // with one request over the key range that spans them, not a read each.
+        let span = self.rev_span(&items, expect_rev)?;
+        let mut rev_reads = Vec::new();
+        if span.is_none() {
+            for path in expect_rev {
+                rev_reads.push(
+                    items
+                        .get(Query::from(self.path_key(path)))
+                        .map_err(|e| failed("a read", e))?
+                        .into_future(),
+                );
+            }
         }
         let counters = counters.await?;
         let mut revs = HashMap::with_capacity(expect_rev.len());
-        for (path, read) in expect_rev.iter().zip(rev_reads) {
-            let rev = read
-                .await
-                .map_err(|e| failed("a read", e))?
-                .map(|v| rev_of(&v));
-            revs.insert((*path).clone(), rev);
+        let spanned = match span {
+            Some((read, limit)) => {
+                let values = read.await.map_err(|e| failed("a read", e))?;
+                // A range holding more records than the limit was cut short: read one by one.
+                (values.len() < limit as usize).then_some(values)
+            }
+            None => None,
+        };
+        if let Some(values) = spanned {
+            let found: HashMap<String, Rev> = values
+                .iter()
+                .filter_map(|v| get_field(v, "path").as_string().map(|p| (p, rev_of(v))))
+                .collect();
+            for path in expect_rev {
+                revs.insert((*path).clone(), found.get(path.as_str()).copied());
+            }
+        } else {
+            if rev_reads.is_empty() {
+                for path in expect_rev {
+                    rev_reads.push(
+                        items
+                            .get(Query::from(self.path_key(path)))
+                            .map_err(|e| failed("a read", e))?
+                            .into_future(),
+                    );
+                }
+            }
+            for (path, read) in expect_rev.iter().zip(rev_reads) {
+                let rev = read
+                    .await
+                    .map_err(|e| failed("a read", e))?
+                    .map(|v| rev_of(&v));
+                revs.insert((*path).clone(), rev);
+            }
         }
         let conflicted = match conflict_keys {
             Some(keys) => keys
@@ -1339,6 +1372,42 @@ impl IdbLocal {
             folders,
             revs,
         })
+    }
+
+    /// For many expected revisions, one read of the items between the first and the last of
+    /// them in IndexedDB's key order (strings compare by UTF-16 code units), at most `limit`
+    /// records; `None` for a few, which are read one by one.
+    fn rev_span(
+        &self,
+        items: &ObjectStore,
+        expect_rev: &[&ItemPath],
+    ) -> Result<Option<(idb::request::GetAllStoreRequest, u32)>, LocalError> {
+        const MIN_SPAN: usize = 8;
+        if expect_rev.len() < MIN_SPAN {
+            return Ok(None);
+        }
+        let order = |a: &&&ItemPath, b: &&&ItemPath| {
+            a.as_str().encode_utf16().cmp(b.as_str().encode_utf16())
+        };
+        let low = expect_rev.iter().min_by(order);
+        let high = expect_rev.iter().max_by(order);
+        let (Some(low), Some(high)) = (low, high) else {
+            return Ok(None);
+        };
+        let range = KeyRange::bound(
+            &self.path_key(low),
+            &self.path_key(high),
+            Some(false),
+            Some(false),
+        )
+        .map_err(|e| failed("a key range", e))?;
+        // Room for the items themselves and as many others between them; a range with more
+        // (a large folder sorted in between) is read one by one instead.
+        let limit = u32::try_from(2 * expect_rev.len() + 32).unwrap_or(u32::MAX);
+        let read = items
+            .get_all(Some(Query::from(range)), Some(limit))
+            .map_err(|e| failed("a read", e))?;
+        Ok(Some((read, limit)))
     }
 
     /// The conflict flag an item written now carries (`None` at schema version 1).

@@ -234,7 +234,13 @@ pub fn router(share: Arc<Share>) -> Router {
         .with_state(Arc::clone(&share));
     let app = match &share.options.app_dir {
         Some(dir) => Router::new()
-            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+            // A built app has gzip copies of its files beside them (the wasm is 1 MB, 0.4 MB
+            // compressed): browsers that accept gzip get those.
+            .fallback_service(
+                ServeDir::new(dir)
+                    .precompressed_gzip()
+                    .fallback(ServeFile::new(dir.join("index.html")).precompressed_gzip()),
+            ),
         None => Router::new().route("/", any(no_app)).fallback(not_found),
     };
     let mut router = dav.merge(app);

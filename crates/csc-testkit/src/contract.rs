@@ -339,6 +339,86 @@ pub async fn local_store_contract<L: LocalStore>(store: &L) {
         .map(|s| s.entry.path)
         .collect();
     assert_eq!(items, [p("d"), p("d/f"), p("d/r")], "load lists every item");
+    expectations_in_large_batches(store).await;
+}
+
+/// Expectations are checked however many a batch holds: a store may read them together (the
+/// IndexedDB cache reads a range of keys), and must still see each one, also when a large
+/// folder sorts between them.
+async fn expectations_in_large_batches<L: LocalStore>(store: &L) {
+    let names: Vec<String> = (0..6)
+        .map(|i| format!("many/a{i:02}"))
+        .chain((0..6).map(|i| format!("many/z{i:02}")))
+        .collect();
+    let mut batch = Batch::new();
+    batch.push(put(dir("many"), Expect::Absent));
+    batch.push(put(dir("many/m"), Expect::Absent));
+    for i in 0..80 {
+        batch.push(put(file(&format!("many/m/f{i:02}"), "1"), Expect::Absent));
+    }
+    for name in &names {
+        batch.push(put(file(name, "1"), Expect::Absent));
+    }
+    let revs = store
+        .commit(batch)
+        .await
+        .expect("a folder of new items commits");
+    let first: Vec<u64> = revs[82..].to_vec();
+
+    // All twelve at their revisions, with the 80 items of many/m between them in key order.
+    let rewrite = |version: &str, revs: &[u64]| {
+        let mut batch = Batch::new();
+        for (name, rev) in names.iter().zip(revs) {
+            batch.push(put(file(name, version), Expect::Rev(*rev)));
+        }
+        batch
+    };
+    let second = store
+        .commit(rewrite("2", &first))
+        .await
+        .expect("twelve items at their revisions commit together");
+    // One stale expectation among twelve refuses the batch.
+    let mut stale = second.clone();
+    stale[11] = first[11];
+    assert!(
+        matches!(
+            store.commit(rewrite("3", &stale)).await,
+            Err(CommitError::Conflict(_))
+        ),
+        "a stale revision among many must be a conflict"
+    );
+    // And an item expected at a revision that is gone.
+    let mut gone = rewrite("3", &second);
+    gone.push(put(file("many/b00", "3"), Expect::Rev(second[0])));
+    assert!(
+        matches!(store.commit(gone).await, Err(CommitError::Conflict(_))),
+        "an absent item expected at a revision must be a conflict"
+    );
+    for name in &names {
+        let stored = store.item(&p(name)).await.unwrap().expect("still there");
+        assert_eq!(
+            stored.entry.original.as_ref().map(|m| m.version.as_str()),
+            Some("2"),
+            "a refused batch writes nothing ({name})"
+        );
+    }
+    // Without a large folder between them, too (the items of one folder, as a sync's group).
+    let third = store
+        .commit({
+            let mut batch = Batch::new();
+            for (i, rev) in second.iter().enumerate().take(6) {
+                batch.push(put(file(&names[i], "4"), Expect::Rev(*rev)));
+            }
+            for i in 0..6 {
+                batch.push(put(file(&format!("many/m/f{i:02}"), "4"), Expect::Rev(0)));
+            }
+            batch
+        })
+        .await;
+    assert!(
+        matches!(third, Err(CommitError::Conflict(_))),
+        "items expected at a revision they never had must be a conflict"
+    );
 }
 
 struct Bytes(Option<Vec<u8>>);

@@ -193,24 +193,30 @@ impl Tabs {
         }))
     }
 
-    /// Sends this page's new events to the other pages.
+    /// Sends this page's new events to the other pages, one message for all of a share's:
+    /// a sync of many files publishes a few events per file, and a message each cost more than
+    /// the rest of the page's work for the file.
     pub fn forward(&self) {
         for (slot, id) in &self.relays {
+            let mut events = Vec::new();
             while let Some(event) = slot.engine.poll_event(*id) {
-                if matches!(event, Event::Ping | Event::DataLost) {
-                    continue;
+                if !matches!(event, Event::Ping | Event::DataLost) {
+                    events.push(event);
                 }
-                let Ok(bytes) = postcard::to_allocvec(&event) else {
-                    continue;
-                };
-                self.post(
-                    &Obj::new()
-                        .set("kind", "event")
-                        .set("share", slot.url.as_str())
-                        .set("event", js_sys::Uint8Array::from(bytes.as_slice()))
-                        .build(),
-                );
             }
+            if events.is_empty() {
+                continue;
+            }
+            let Ok(bytes) = postcard::to_allocvec(&events) else {
+                continue;
+            };
+            self.post(
+                &Obj::new()
+                    .set("kind", "events")
+                    .set("share", slot.url.as_str())
+                    .set("events", js_sys::Uint8Array::from(bytes.as_slice()))
+                    .build(),
+            );
         }
     }
 
@@ -230,17 +236,24 @@ impl Tabs {
     fn receive(&self, data: &JsValue) {
         let get = |key: &str| js_sys::Reflect::get(data, &key.into()).unwrap_or_default();
         match get("kind").as_string().as_deref() {
-            Some("event") => {
+            // "event": one event, as pages of earlier versions send them.
+            Some(kind @ ("events" | "event")) => {
                 let share = get("share").as_string().unwrap_or_default();
                 let Some((slot, id)) = self.relays.iter().find(|(s, _)| s.url == share) else {
                     return;
                 };
-                let Ok(bytes) = get("event").dyn_into::<js_sys::Uint8Array>() else {
+                let Ok(bytes) = get(kind).dyn_into::<js_sys::Uint8Array>() else {
                     return;
                 };
+                let bytes = bytes.to_vec();
                 // A page of another version of the app may send what this one cannot read.
-                if let Ok(event) = postcard::from_bytes::<Event>(&bytes.to_vec()) {
-                    slot.engine.relay(&[event], *id);
+                let events = if kind == "events" {
+                    postcard::from_bytes::<Vec<Event>>(&bytes).ok()
+                } else {
+                    postcard::from_bytes::<Event>(&bytes).ok().map(|e| vec![e])
+                };
+                if let Some(events) = events {
+                    slot.engine.relay(&events, *id);
                 }
             }
             Some("schedule") => {

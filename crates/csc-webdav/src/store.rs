@@ -30,9 +30,23 @@ pub struct Response<B> {
     pub body: B,
 }
 
+/// The response headers the store reads. The fetch transport carries only these into wasm
+/// (each one a call across the boundary); a header read here must be listed.
+pub const READ_HEADERS: [&str; 5] = [
+    "etag",
+    "last-modified",
+    "content-length",
+    "content-range",
+    "retry-after",
+];
+
 impl<B> Response<B> {
-    /// A header's value.
+    /// A header's value (`name` one of [`READ_HEADERS`]).
     pub fn header(&self, name: &str) -> Option<&str> {
+        debug_assert!(
+            READ_HEADERS.contains(&name),
+            "the store reads the header {name}, which READ_HEADERS does not list"
+        );
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))

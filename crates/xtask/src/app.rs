@@ -16,17 +16,30 @@ pub(crate) fn dist(root: &Path) -> PathBuf {
 }
 
 /// Builds the app with Trunk in release mode: small wasm (the `wasm-release` settings, given
-/// to cargo's release profile for this build only) optimized by npm's wasm-opt 132.
+/// to cargo's release profile for this build only) optimized by npm's wasm-opt 132, and every
+/// text or wasm file stored gzip-compressed beside itself for csc-server to send.
 pub(crate) fn build(root: &Path) -> Result<PathBuf> {
     let bin = root.join("tests/node_modules/.bin");
     let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     )))?;
+    // Leptos erases the components' view types behind `AnyView` with this cfg, so each
+    // component's view code is compiled once rather than into every parent (7.6 KB gzip less).
+    // Only this build compiles for wasm32 with cargo's release profile, so the flag never makes
+    // another step rebuild its dependencies.
+    let mut rustflags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    if !rustflags
+        .split_whitespace()
+        .any(|f| f.contains("erase_components"))
+    {
+        rustflags.push_str(" --cfg erase_components");
+    }
     process::run(
         Command::new("trunk")
             .current_dir(root)
             .args(["build", "--release=true"])
             .env("PATH", path)
+            .env("RUSTFLAGS", rustflags.trim())
             // Trunk builds with cargo's release profile; these make it the small-wasm one
             // (the workspace's release profile keeps debug info for native profiling).
             .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "z")
@@ -37,34 +50,92 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
     )
     .context("trunk could not build the app (www/index.html)")?;
     let dist = dist(root);
-    report_size(&dist)?;
+    let files = precompress(&dist)?;
+    report_size(&files);
     Ok(dist)
 }
 
 /// The app's size budget, wasm + JS, gzip (issue 8).
 const BUDGET_GZIP_BYTES: u64 = 400 * 1024;
 
-/// Prints the app's wasm + JS size, gzip, against its budget.
-fn report_size(dist: &Path) -> Result<()> {
-    let mut bytes = 0;
-    for entry in fs::read_dir(dist)? {
-        let path = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with("csc-app-") && (name.ends_with(".js") || name.ends_with(".wasm")) {
-            bytes += crate::package::gzip_size(&path)?;
+/// The files worth compressing, by extension.
+const COMPRESSIBLE: [&str; 6] = ["wasm", "js", "css", "html", "svg", "webmanifest"];
+
+/// A file of the built app and its sizes.
+struct Compressed {
+    path: PathBuf,
+    /// `gzip -9`, for comparison.
+    gzip9: u64,
+    /// What csc-server sends a browser that accepts gzip: the Zopfli-compressed copy.
+    served: u64,
+}
+
+/// Writes `<file>.gz` beside every compressible file of `dir` (and its folders), compressed by
+/// Zopfli: the gzip format every browser reads, 4–5% smaller than `gzip -9`. csc-server sends
+/// these (`precompressed_gzip`) to browsers that accept gzip, so the app's first load moves
+/// the compressed bytes, not the 1 MB of wasm.
+fn precompress(dir: &Path) -> Result<Vec<Compressed>> {
+    let mut out = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in fs::read_dir(&folder)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                folders.push(path);
+                continue;
+            }
+            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+            if ext == "gz" {
+                // A copy from an earlier build; its file is compressed again below.
+                fs::remove_file(&path)?;
+                continue;
+            }
+            if !COMPRESSIBLE.contains(&ext) {
+                continue;
+            }
+            let data = fs::read(&path)?;
+            let mut gz = Vec::new();
+            zopfli::compress(
+                zopfli::Options::default(),
+                zopfli::Format::Gzip,
+                data.as_slice(),
+                &mut gz,
+            )
+            .with_context(|| format!("could not compress {}", path.display()))?;
+            let mut name = path.clone().into_os_string();
+            name.push(".gz");
+            fs::write(&name, &gz)?;
+            out.push(Compressed {
+                gzip9: crate::package::gzip_size(&path)?,
+                served: gz.len() as u64,
+                path,
+            });
         }
     }
+    Ok(out)
+}
+
+/// Prints the app's wasm + JS size as sent (and as `gzip -9` would make it) against its budget:
+/// every JavaScript file a page loads counts (the bindings, wasm-bindgen's snippets, the service
+/// worker), not only the main one.
+fn report_size(files: &[Compressed]) {
+    let code = files.iter().filter(|f| {
+        matches!(
+            f.path.extension().and_then(|e| e.to_str()),
+            Some("js" | "wasm")
+        )
+    });
+    let (served, gzip9) = code.fold((0, 0), |(s, g), f| (s + f.served, g + f.gzip9));
     println!(
-        "csc-app: wasm + JS = {:.1} KB gzip ({bytes} bytes; budget {} KB{})",
-        bytes as f64 / 1024.0,
+        "csc-app: wasm + JS = {:.1} KB gzip as served ({served} bytes; Zopfli; gzip -9 makes {gzip9}; budget {} KB{})",
+        served as f64 / 1024.0,
         BUDGET_GZIP_BYTES / 1024,
-        if bytes > BUDGET_GZIP_BYTES {
+        if served > BUDGET_GZIP_BYTES {
             ": OVER THE BUDGET"
         } else {
             ""
         }
     );
-    Ok(())
 }
 
 /// The demo share's files: a few folders, text files and one larger file.
