@@ -1301,17 +1301,22 @@ impl IdbLocal {
         // Many expected revisions (a group of downloads, usually one folder's files) are read
         // with one request over the key range that spans them, not a read each.
         let span = self.rev_span(&items, expect_rev)?;
-        let mut rev_reads = Vec::new();
-        if span.is_none() {
-            for path in expect_rev {
-                rev_reads.push(
-                    items
+        let read_each = || {
+            expect_rev
+                .iter()
+                .map(|path| {
+                    Ok(items
                         .get(Query::from(self.path_key(path)))
                         .map_err(|e| failed("a read", e))?
-                        .into_future(),
-                );
-            }
-        }
+                        .into_future())
+                })
+                .collect::<Result<Vec<_>, LocalError>>()
+        };
+        let mut rev_reads = if span.is_none() {
+            read_each()?
+        } else {
+            Vec::new()
+        };
         let counters = counters.await?;
         let mut revs = HashMap::with_capacity(expect_rev.len());
         let spanned = match span {
@@ -1332,14 +1337,7 @@ impl IdbLocal {
             }
         } else {
             if rev_reads.is_empty() {
-                for path in expect_rev {
-                    rev_reads.push(
-                        items
-                            .get(Query::from(self.path_key(path)))
-                            .map_err(|e| failed("a read", e))?
-                            .into_future(),
-                    );
-                }
+                rev_reads = read_each()?;
             }
             for (path, read) in expect_rev.iter().zip(rev_reads) {
                 let rev = read

@@ -4,7 +4,8 @@
 //!   answered within the timeout, and a download when no chunk came within it (the timer is
 //!   re-armed at every chunk, so a large file may take as long as it needs while data flows).
 //! - **Downloads stream**: the response body is read chunk by chunk from its `ReadableStream`,
-//!   never whole into wasm memory.
+//!   never whole into wasm memory — except a body of at most 256 KB by its Content-Length,
+//!   which is taken in one piece (`arrayBuffer()`), as it fits in one chunk anyway.
 //! - **Uploads** are gathered into a `Blob` (its bytes live outside wasm memory) and sent with
 //!   a known length: Chromium streams request bodies only over HTTP/2, which a server on
 //!   `http://` does not offer, and a Blob body can be sent again after a re-authentication.
