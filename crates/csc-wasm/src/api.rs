@@ -30,6 +30,7 @@ use crate::background::{Background, Drive, ShareLock, Tabs, lock_share};
 use crate::cache::{Cache, ShareConfig, ShareSlot};
 use crate::convert::{self, Obj, array, warn};
 use crate::errors::{cache_error, engine_error, error, invalid, type_error};
+use crate::runtime::new_sync_id;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -920,8 +921,6 @@ impl std::fmt::Debug for OfflineFilesCache {
             .finish_non_exhaustive()
     }
 }
-
-use crate::runtime::new_sync_id;
 
 /// Paths grouped by share.
 type Groups = Vec<(Rc<ShareSlot>, Vec<ItemPath>)>;

@@ -51,7 +51,7 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
     .context("trunk could not build the app (www/index.html)")?;
     let dist = dist(root);
     let files = precompress(&dist)?;
-    report_size(&files);
+    report_size(&files)?;
     Ok(dist)
 }
 
@@ -61,12 +61,10 @@ const BUDGET_GZIP_BYTES: u64 = 400 * 1024;
 /// The files worth compressing, by extension.
 const COMPRESSIBLE: [&str; 6] = ["wasm", "js", "css", "html", "svg", "webmanifest"];
 
-/// A file of the built app and its sizes.
+/// A file of the built app and the size of what csc-server sends a browser that accepts gzip:
+/// its Zopfli-compressed copy.
 struct Compressed {
     path: PathBuf,
-    /// `gzip -9`, for comparison.
-    gzip9: u64,
-    /// What csc-server sends a browser that accepts gzip: the Zopfli-compressed copy.
     served: u64,
 }
 
@@ -106,7 +104,6 @@ fn precompress(dir: &Path) -> Result<Vec<Compressed>> {
             name.push(".gz");
             fs::write(&name, &gz)?;
             out.push(Compressed {
-                gzip9: crate::package::gzip_size(&path)?,
                 served: gz.len() as u64,
                 path,
             });
@@ -118,14 +115,17 @@ fn precompress(dir: &Path) -> Result<Vec<Compressed>> {
 /// Prints the app's wasm + JS size as sent (and as `gzip -9` would make it) against its budget:
 /// every JavaScript file a page loads counts (the bindings, wasm-bindgen's snippets, the service
 /// worker), not only the main one.
-fn report_size(files: &[Compressed]) {
-    let code = files.iter().filter(|f| {
-        matches!(
+fn report_size(files: &[Compressed]) -> Result<()> {
+    let (mut served, mut gzip9) = (0, 0);
+    for f in files {
+        if matches!(
             f.path.extension().and_then(|e| e.to_str()),
             Some("js" | "wasm")
-        )
-    });
-    let (served, gzip9) = code.fold((0, 0), |(s, g), f| (s + f.served, g + f.gzip9));
+        ) {
+            served += f.served;
+            gzip9 += crate::package::gzip_size(&f.path)?;
+        }
+    }
     println!(
         "csc-app: wasm + JS = {:.1} KB gzip as served ({served} bytes; Zopfli; gzip -9 makes {gzip9}; budget {} KB{})",
         served as f64 / 1024.0,
@@ -136,6 +136,7 @@ fn report_size(files: &[Compressed]) {
             ""
         }
     );
+    Ok(())
 }
 
 /// The demo share's files: a few folders, text files and one larger file.
