@@ -17,8 +17,9 @@ pub(crate) fn dist(root: &Path) -> PathBuf {
 
 /// Builds the app with Trunk in release mode: small wasm (the `wasm-release` settings, given
 /// to cargo's release profile for this build only) optimized by npm's wasm-opt 132, and every
-/// text or wasm file stored gzip-compressed beside itself for csc-server to send.
-pub(crate) fn build(root: &Path) -> Result<PathBuf> {
+/// text or wasm file stored gzip-compressed beside itself for csc-server to send. Answers the
+/// dist folder and the bytes of wasm + JS a browser downloads (gzip, as served).
+pub(crate) fn build(root: &Path) -> Result<(PathBuf, u64)> {
     let bin = root.join("tests/node_modules/.bin");
     let path = std::env::join_paths(std::iter::once(bin).chain(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
@@ -55,8 +56,8 @@ pub(crate) fn build(root: &Path) -> Result<PathBuf> {
     .context("trunk could not build the app (www/index.html)")?;
     let dist = dist(root);
     let files = precompress(&dist)?;
-    report_size(&files)?;
-    Ok(dist)
+    let served = report_size(&files)?;
+    Ok((dist, served))
 }
 
 /// The app's size budget, wasm + JS, gzip (issue 8).
@@ -119,7 +120,7 @@ fn precompress(dir: &Path) -> Result<Vec<Compressed>> {
 /// Prints the app's wasm + JS size as sent (and as `gzip -9` would make it) against its budget:
 /// every JavaScript file a page loads counts (the bindings, wasm-bindgen's snippets, the service
 /// worker), not only the main one.
-fn report_size(files: &[Compressed]) -> Result<()> {
+fn report_size(files: &[Compressed]) -> Result<u64> {
     let (mut served, mut gzip9) = (0, 0);
     for f in files {
         if matches!(
@@ -140,7 +141,7 @@ fn report_size(files: &[Compressed]) -> Result<()> {
             ""
         }
     );
-    Ok(())
+    Ok(served)
 }
 
 /// The demo share's files: a few folders, text files and one larger file.
@@ -207,7 +208,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
         [] => ("127.0.0.1:8080".to_owned(), false),
         _ => anyhow::bail!("usage: cargo xtask run [--addr 127.0.0.1:8080]"),
     };
-    let dist = build(root)?;
+    let (dist, _) = build(root)?;
     let server = build_server(root)?;
     let share = demo_share(root)?;
     let mut command = Command::new(server);
@@ -272,9 +273,10 @@ fn check_served(addr: &str) -> Result<()> {
     Ok(())
 }
 
-/// Builds the app and csc-server and runs the app's Playwright tests against them.
+/// Builds the app and csc-server and runs the app's Playwright tests against them; then holds
+/// the app to its size budget (after the tests, so one run tells both).
 pub(crate) fn test(root: &Path) -> Result<()> {
-    let dist = build(root)?;
+    let (dist, served) = build(root)?;
     let server = build_server(root)?;
     process::run(
         Command::new("node")
@@ -282,5 +284,11 @@ pub(crate) fn test(root: &Path) -> Result<()> {
             .env("APP_DIR", &dist)
             .env("CSC_SERVER", server)
             .args(["--test", "e2e/app.test.mjs"]),
-    )
+    )?;
+    if served > BUDGET_GZIP_BYTES {
+        anyhow::bail!(
+            "the app's wasm + JS is {served} bytes gzip as served, over the budget of {BUDGET_GZIP_BYTES}: find what grew (twiggy top on target/wasm32-unknown-unknown/release/csc-app.wasm after wasm-bindgen; float formatting or parsing alone brings 30 KB)"
+        );
+    }
+    Ok(())
 }

@@ -1539,7 +1539,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     vec![Write::ListingRemove(path.clone())],
                     Vec::new(),
                     true,
-                    existing(|s| {
+                    &existing(|s| {
                         if s.entry.local.is_deleted() {
                             Fate::Remove
                         } else {
@@ -1572,7 +1572,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     ],
                     Vec::new(),
                     true,
-                    existing(|s| {
+                    &existing(|s| {
                         let mut e = s.entry.clone();
                         e.forget_original();
                         Fate::Put(e, s.blob)
@@ -1620,7 +1620,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                         item_type: ItemType::Directory,
                     });
                 }
-                self.record(path, Vec::new(), events, false, move |s| {
+                self.record(path, Vec::new(), events, false, &move |s| {
                     let mut pins = s.map_or(Pins::NONE, |s| s.entry.pins);
                     if let Some(f) = fused {
                         pins.sources |= f.sources;
@@ -1640,7 +1640,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     Vec::new(),
                     Vec::new(),
                     false,
-                    existing(move |s| {
+                    &existing(move |s| {
                         let presence = match s.entry.local.presence {
                             Presence::Ghost => Presence::Ghost,
                             Presence::Sparse if !meta.kind.is_dir() => Presence::Sparse,
@@ -1677,7 +1677,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                         item_type: s.entry.kind().item_type(),
                     }]
                 };
-                self.record(path, Vec::new(), events, false, existing(|_| Fate::Remove))
+                self.record(path, Vec::new(), events, false, &existing(|_| Fate::Remove))
                     .await
             }
             Action::MoveLocal { from, to } => {
@@ -1763,7 +1763,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     Vec::new(),
                     events,
                     false,
-                    existing(move |s| {
+                    &existing(move |s| {
                         let mut e = s.entry.clone();
                         e.pins.sources |= pins.sources;
                         e.pins.inherit |= pins.inherit;
@@ -1819,7 +1819,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             listing,
             Vec::new(),
             true,
-            existing(move |s| {
+            &existing(move |s| {
                 let mut e = s.entry.clone();
                 if e.local == sent_local && s.blob == sent_blob {
                     e.local = LocalItem {
@@ -1850,11 +1850,11 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         extra: Vec<Write>,
         events: Vec<Event>,
         server_done: bool,
-        fate: impl Fn(Option<&StoredItem>) -> Fate,
+        fate: &dyn Fn(Option<&StoredItem>) -> Fate,
     ) -> Result<(), StepError> {
         let current = self.items.get(path).cloned();
         match self
-            .commit_fate(path, current.as_ref(), &fate, extra.clone(), events)
+            .commit_fate(path, current.as_ref(), fate, extra.clone(), events)
             .await
         {
             Ok(()) => Ok(()),
@@ -1874,7 +1874,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     }
                 }
                 let fresh = self.items.get(path).cloned();
-                self.commit_fate(path, fresh.as_ref(), &fate, extra, Vec::new())
+                self.commit_fate(path, fresh.as_ref(), fate, extra, Vec::new())
                     .await
                     .map_err(commit_step)?;
                 Err(StepError::Revalidate(why))
@@ -1887,7 +1887,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         &mut self,
         path: &ItemPath,
         current: Option<&StoredItem>,
-        fate: &impl Fn(Option<&StoredItem>) -> Fate,
+        fate: &dyn Fn(Option<&StoredItem>) -> Fate,
         extra: Vec<Write>,
         events: Vec<Event>,
     ) -> Result<(), CommitError> {
