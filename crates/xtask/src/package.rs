@@ -19,11 +19,11 @@ use crate::process;
 /// The package's size goal, wasm + JS, gzip-compressed (issue 6).
 const GOAL_GZIP_BYTES: u64 = 200 * 1024;
 
-/// The size the package must not grow past: what it measures today (370 KB gzip, 1.85 times
+/// The size the package must not grow past: what it measures today (337 KB gzip, 1.69 times
 /// the goal: the whole engine — planner, executor, IndexedDB store, WebDAV client, background
 /// sync — with its generic code; the browser's NFC stands in for Unicode tables), plus a
 /// margin. Lower it as the package shrinks.
-const LIMIT_GZIP_BYTES: u64 = 376 * 1024;
+const LIMIT_GZIP_BYTES: u64 = 340 * 1024;
 
 /// The files of the package besides what wasm-pack writes.
 const OWN_FILES: &[&str] = &[
@@ -82,6 +82,15 @@ pub(crate) fn gzip_size(file: &Path) -> Result<u64> {
     Ok(out.stdout.len() as u64)
 }
 
+/// RUSTFLAGS for the package's wasm: the caller's, with SIMD turned on.
+fn wasm_rustflags() -> String {
+    let mut flags = std::env::var("RUSTFLAGS").unwrap_or_default();
+    if !flags.contains("+simd128") {
+        flags.push_str(" -C target-feature=+simd128");
+    }
+    flags.trim().to_owned()
+}
+
 /// Builds the package and its tarball into `target/offline-files`.
 pub(crate) fn build(root: &Path) -> Result<Package> {
     let base = target_dir(root).join("offline-files");
@@ -95,6 +104,10 @@ pub(crate) fn build(root: &Path) -> Result<Package> {
         Command::new("wasm-pack")
             .current_dir(root)
             .env("PATH", path_with_node_bin(root)?)
+            // WebAssembly SIMD (every browser since 2023, Node 16.4+) lets LLVM move the
+            // engine's large futures and records 16 bytes at a time: smaller wasm. Only this
+            // build uses the wasm-release profile, so the flag makes no other step rebuild.
+            .env("RUSTFLAGS", wasm_rustflags())
             .args(["build", "--target", "web", "--profile", "wasm-release"])
             .args(["--no-pack", "--out-name", "csc_wasm", "--out-dir"])
             .arg(&dir)
