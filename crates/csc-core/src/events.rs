@@ -18,7 +18,7 @@
 //!
 //! The bus is pure: time comes in as [`Millis`], and delivery is a poll.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use crate::model::Millis;
@@ -402,7 +402,9 @@ impl Subscriber {
 /// Delivers events to subscribers, each through its filter and its bounded queue.
 #[derive(Debug, Default)]
 pub struct EventBus {
-    subscribers: BTreeMap<SubscriberId, Subscriber>,
+    /// In id order (ids only grow, and a new one goes last). A few per page: a vector, not a
+    /// map, which would bring a B-tree instance of its own into the wasm (6 KB).
+    subscribers: Vec<(SubscriberId, Subscriber)>,
     next: u64,
 }
 
@@ -424,7 +426,7 @@ impl EventBus {
         }
         let id = SubscriberId(self.next);
         self.next += 1;
-        self.subscribers.insert(
+        self.subscribers.push((
             id,
             Subscriber {
                 filter,
@@ -432,18 +434,24 @@ impl EventBus {
                 capacity,
                 last_poll: now,
             },
-        );
+        ));
         Ok(id)
+    }
+
+    fn position(&self, id: SubscriberId) -> Option<usize> {
+        self.subscribers.binary_search_by_key(&id, |(i, _)| *i).ok()
     }
 
     /// Removes a subscriber; false if it was not there.
     pub fn unsubscribe(&mut self, id: SubscriberId) -> bool {
-        self.subscribers.remove(&id).is_some()
+        self.position(id)
+            .map(|at| self.subscribers.remove(at))
+            .is_some()
     }
 
     /// Delivers `event` to every subscriber that accepts it.
     pub fn publish(&mut self, event: &Event) {
-        for s in self.subscribers.values_mut() {
+        for (_, s) in &mut self.subscribers {
             if s.filter.accepts(event) {
                 s.push(event.clone());
             }
@@ -461,7 +469,8 @@ impl EventBus {
 
     /// The next event for `id`, if any; `None` also for an unknown subscriber.
     pub fn poll(&mut self, id: SubscriberId, now: Millis) -> Option<Event> {
-        let s = self.subscribers.get_mut(&id)?;
+        let at = self.position(id)?;
+        let s = &mut self.subscribers[at].1;
         s.last_poll = now;
         s.queue.pop_front()
     }
@@ -480,9 +489,8 @@ impl EventBus {
             .filter(|(_, s)| now.0 - s.last_poll.0 > max_idle_ms)
             .map(|(id, _)| *id)
             .collect();
-        for id in &idle {
-            self.subscribers.remove(id);
-        }
+        self.subscribers
+            .retain(|(_, s)| now.0 - s.last_poll.0 <= max_idle_ms);
         idle
     }
 

@@ -2,7 +2,7 @@
 //! progress, revalidate what changed meanwhile, and record the result.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use std::future::Future;
 
@@ -2265,7 +2265,8 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
     fn find_moves(&mut self, plan: &Plan) {
         self.moves.clear();
         self.deferred_deletes.clear();
-        let deleted_dirs: BTreeSet<&ItemPath> = plan
+        // A sorted vector, searched: a set of references would be a B-tree instance of its own.
+        let mut deleted_dirs: Vec<&ItemPath> = plan
             .ops()
             .filter_map(|op| match &op.action {
                 Action::DeleteLocal { path }
@@ -2278,7 +2279,8 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 }
                 _ => None,
             })
-            .collect_set();
+            .collect();
+        crate::sort::sort_by(&mut deleted_dirs, |a, b| a.cmp(b));
         let mut sources: HashMap<ContentHash, Vec<ItemPath>> = HashMap::new();
         for op in plan.ops() {
             if let Action::DeleteLocal { path } = &op.action
@@ -2287,7 +2289,9 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 && s.entry.local.presence == Presence::Full
                 && s.entry.local.changes.is_empty()
                 && !s.entry.kind().is_dir()
-                && !path.parent().is_some_and(|p| deleted_dirs.contains(&p))
+                && path
+                    .parent()
+                    .is_none_or(|p| deleted_dirs.binary_search_by(|d| (*d).cmp(&p)).is_err())
                 && let Some(hash) = s.entry.local_view().hash
             {
                 sources.entry(hash).or_default().push(path.clone());
@@ -2479,10 +2483,13 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 // listing confirms becomes an original; everything else stays a creation
                 // (uploaded, or a conflict), so no cached copy is ever taken for deleted.
                 self.refresh_listing().await?;
-                let old: BTreeMap<&str, &StoredItem> = old_subtree
+                // By the path below `from`, sorted and searched (a map of references would be
+                // a B-tree instance of its own).
+                let mut old: Vec<(&str, &StoredItem)> = old_subtree
                     .iter()
                     .map(|s| (&s.entry.path.as_str()[from.as_str().len()..], s))
-                    .collect_map();
+                    .collect();
+                crate::sort::sort_by(&mut old, |a, b| a.0.cmp(b.0));
                 for s in old_subtree.iter().rev() {
                     batch.push(Write::DeleteItem {
                         path: s.entry.path.clone(),
@@ -2505,7 +2512,10 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                     BTreeMap::new();
                 for n in &new_subtree {
                     let suffix = &n.entry.path.as_str()[to.as_str().len()..];
-                    let was = old.get(suffix).and_then(|o| o.entry.original.as_ref());
+                    let was = old
+                        .binary_search_by(|(s, _)| (*s).cmp(suffix))
+                        .ok()
+                        .and_then(|at| old[at].1.entry.original.as_ref());
                     let server = if suffix.is_empty() {
                         Some(meta.clone())
                     } else {
@@ -2879,8 +2889,9 @@ struct Ahead<I: Iterator> {
     /// How many reads were started.
     started: usize,
     running: futures_util::stream::FuturesUnordered<Indexed<I::Item>>,
-    /// Finished reads by their index, not handed out yet.
-    done: BTreeMap<usize, SmallRead>,
+    /// Finished reads not handed out yet: slot `i` holds read `next + i` once it finished.
+    /// (A deque rather than a map by index: one B-tree instance less in the wasm, 6 KB.)
+    done: VecDeque<Option<SmallRead>>,
     /// The index of the next read to hand out.
     next: usize,
     parallel: usize,
@@ -2911,7 +2922,7 @@ impl<F: Future<Output = SmallRead>, I: Iterator<Item = F>> Ahead<I> {
             waiting,
             started: 0,
             running: futures_util::stream::FuturesUnordered::new(),
-            done: BTreeMap::new(),
+            done: VecDeque::new(),
             next: 0,
             parallel: parallel.max(1),
             window: window.max(parallel.max(1)),
@@ -2935,7 +2946,11 @@ impl<F: Future<Output = SmallRead>, I: Iterator<Item = F>> Ahead<I> {
     }
 
     fn record(&mut self, (index, read): (usize, SmallRead)) {
-        self.done.insert(index, read);
+        let slot = index - self.next;
+        if self.done.len() <= slot {
+            self.done.resize_with(slot + 1, || None);
+        }
+        self.done[slot] = Some(read);
         self.start();
     }
 
@@ -2944,7 +2959,8 @@ impl<F: Future<Output = SmallRead>, I: Iterator<Item = F>> Ahead<I> {
         use futures_util::StreamExt;
 
         loop {
-            if let Some(read) = self.done.remove(&self.next) {
+            if let Some(read) = self.done.front_mut().and_then(Option::take) {
+                self.done.pop_front();
                 self.next += 1;
                 self.start();
                 return Some(read);
