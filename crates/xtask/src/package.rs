@@ -104,7 +104,7 @@ pub(crate) fn build(root: &Path) -> Result<Package> {
         Command::new("wasm-pack")
             .current_dir(root)
             .env("PATH", path_with_node_bin(root)?)
-            // WebAssembly SIMD (every browser since 2023, Node 16.4+) lets LLVM move the
+            // WebAssembly SIMD (every browser since 2023; see the package README) lets LLVM move the
             // engine's large futures and records 16 bytes at a time: smaller wasm. Only this
             // build uses the wasm-release profile, so the flag makes no other step rebuild.
             .env("RUSTFLAGS", wasm_rustflags())
