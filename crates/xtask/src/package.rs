@@ -104,9 +104,9 @@ pub(crate) fn build(root: &Path) -> Result<Package> {
         Command::new("wasm-pack")
             .current_dir(root)
             .env("PATH", path_with_node_bin(root)?)
-            // WebAssembly SIMD (every browser since 2023; see the package README) lets LLVM move the
-            // engine's large futures and records 16 bytes at a time: smaller wasm. Only this
-            // build uses the wasm-release profile, so the flag makes no other step rebuild.
+            // WebAssembly SIMD (every browser since 2023; see the package README) lets LLVM
+            // move the engine's large futures and records 16 bytes at a time: smaller wasm.
+            // Only this build uses the wasm-release profile, so no other step rebuilds.
             .env("RUSTFLAGS", wasm_rustflags())
             .args(["build", "--target", "web", "--profile", "wasm-release"])
             .args(["--no-pack", "--out-name", "csc_wasm", "--out-dir"])
