@@ -79,6 +79,7 @@ before(async () => {
   seed('t5', { 'x.txt': 'x', 'sub/y.txt': 'y', 'sub/deeper/z.txt': 'z' });
   seed('t6', { 'a.txt': 'original' });
   seed('t7', { 'cafe\u0301.txt': 'written there' });
+  seed('t8', { 'a.txt': 'original', 'b.txt': 'bravo' });
   port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   dav = `${origin}/dav/`;
@@ -210,6 +211,42 @@ test('an edit on both sides calls onConflict with the state number, and keepAllC
     return out;
   });
   assert.deepEqual(cached, files);
+  await context.close();
+});
+
+test('a sync, pin or resolveConflict of the same share awaited inside onConflict is refused as Busy instead of waiting for ever', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-t8');
+  await page.evaluate(() => window.cache.pin('t8', { deep: true, fill: true }));
+  // A conflict on b.txt waits in the store; then a.txt conflicts in a sync with a handler.
+  await page.evaluate(() => window.cache.writeFile('t8/b.txt', 'mine b'));
+  await davRequest('PUT', 't8/b.txt', 'theirs b');
+  assert.equal((await page.evaluate(() => window.cache.synchronize('t8/b.txt'))).conflicts, 1);
+  await page.evaluate(() => window.cache.writeFile('t8/a.txt', 'edited here'));
+  await davRequest('PUT', 't8/a.txt', 'edited there');
+  const { inner, result } = await page.evaluate(async () => {
+    const c = window.cache;
+    // Bounded, so that waiting for ever fails this test instead of hanging the suite.
+    const hung = () => new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5000));
+    const code = (p) => Promise.race([p.then(() => 'settled', (e) => e.code), hung()]);
+    const inner = {};
+    const result = await c.synchronize('t8/a.txt', {
+      onConflict: async () => {
+        inner.sync = await code(c.synchronize('t8'));
+        inner.pin = await code(c.pin('t8/b.txt'));
+        inner.resolve = await code(c.resolveConflict('t8/b.txt', 'keepLocal'));
+        return 'keepLocal';
+      },
+    });
+    return { inner, result };
+  });
+  assert.deepEqual(inner, { sync: 'Busy', pin: 'Busy', resolve: 'Busy' });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  assert.deepEqual(serverFiles('t8'), { 'a.txt': 'edited here', 'b.txt': 'theirs b' });
+  // Once the handler has answered, the share takes operations again.
+  const resolved = await page.evaluate(() => window.cache.resolveConflict('t8/b.txt', 'keepLocal'));
+  assert.equal(resolved.ok, true, JSON.stringify(resolved));
+  assert.deepEqual(serverFiles('t8'), { 'a.txt': 'edited here', 'b.txt': 'mine b' });
   await context.close();
 });
 
@@ -363,6 +400,14 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
       shareUrl: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad', shares: [{ url: 'ftp://x/' }] })),
       eventType: await grab(() => c.addEventListener('nope', () => {})),
       missing: await grab(() => c.readFile('t6/none.txt')),
+      noDirection: await grab(() => c.synchronize('t6', { syncIn: false })),
+      loneSurrogate: await grab(() => c.writeFile('t6/a\uD800.txt', 'x')),
+      replaced: await grab(() => c.readFile('t6/a\uFFFD.txt')),
+      openFlag: await grab(() => c.setOpen('t6/a.txt', 'false')),
+      emptyPaths: await grab(() => c.addEventListener('*', () => {}, { paths: [] })),
+      token: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad2', shares: [{ url: 'http://127.0.0.1:9/dav/', auth: { bearer: 'tok\n' } }] })),
+      basicUser: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad3', shares: [{ url: 'http://127.0.0.1:9/dav/', auth: { basic: { username: 'a:b', password: 'p' } } }] })),
+      timeout: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad4', shares: [{ url: 'http://127.0.0.1:9/dav/', timeoutMs: 0 }] })),
     };
   });
   const typeError = (e, mention) => {
@@ -378,10 +423,26 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
   typeError(errors.deep, 'options.deep');
   typeError(errors.data, 'data');
   typeError(errors.open, 'options.shares');
-  for (const e of [errors.flagsValue, errors.path, errors.shareUrl, errors.eventType]) {
+  typeError(errors.openFlag, 'open');
+  const invalid = (e, mention) => {
     assert.equal(e?.type, 'OfflineFilesError', JSON.stringify(e));
     assert.equal(e.code, 'InvalidArgument', JSON.stringify(e));
-  }
+    assert.ok(e.message.includes(mention), `${e.message} mentions ${mention}`);
+  };
+  invalid(errors.flagsValue, 'flags');
+  invalid(errors.path, '..');
+  invalid(errors.shareUrl, 'ftp://x/');
+  invalid(errors.eventType, 'nope');
+  // A sync that would do nothing, a name no file can hold, a listener for nothing and
+  // credentials or a timeout that would fail every request are refused with a way forward.
+  invalid(errors.noDirection, 'syncOut');
+  invalid(errors.loneSurrogate, 'toWellFormed');
+  invalid(errors.emptyPaths, 'leave paths out');
+  invalid(errors.token, 'bearer token');
+  invalid(errors.basicUser, "':'");
+  invalid(errors.timeout, 'timeoutMs');
   assert.equal(errors.missing?.code, 'NotFound', JSON.stringify(errors.missing));
+  // The refused name was not written under a replacement character either.
+  assert.equal(errors.replaced?.code, 'NotFound', JSON.stringify(errors.replaced));
   await context.close();
 });

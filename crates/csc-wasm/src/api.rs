@@ -538,6 +538,15 @@ impl SyncArgs {
         if self.flags.is_none() && self.sync_in.is_none() && self.sync_out.is_none() {
             control.flags |= SyncControlFlags::SYNCIN | SyncControlFlags::SYNCOUT;
         }
+        // A sync with no direction would succeed having done nothing: surely not what the
+        // caller meant (`{ syncIn: false }` for "out only" needs `syncOut: true` as well).
+        if !control.flags.intersects(
+            SyncControlFlags::SYNCIN | SyncControlFlags::SYNCOUT | SyncControlFlags::FILLSPARSE,
+        ) {
+            return Err(invalid(
+                "synchronize: options give the sync no direction: set syncIn and/or syncOut to true (or fillSparse), or give flags with SyncControl.SYNCIN / SYNCOUT / FILLSPARSE",
+            ));
+        }
         if let Some(p) = self.pin_for {
             control.flags |= sync_pin_flag(p);
         }
@@ -740,14 +749,14 @@ impl SimpleProgress for Sink<'_> {
 
 /// The caller's onConflict, awaited for each conflict.
 struct JsHandler<'a> {
-    share: &'a str,
+    slot: &'a ShareSlot,
     handler: &'a js_sys::Function,
 }
 
 impl ConflictHandler for JsHandler<'_> {
     async fn resolve(&mut self, c: &ConflictInfo) -> HandlerAnswer {
         let info = Obj::new()
-            .set("share", self.share)
+            .set("share", self.slot.url.as_str())
             .set("path", c.path.as_str())
             .set("state", u32::from(c.state))
             .set("stateName", crate::constants::short(c.state.name()))
@@ -757,6 +766,7 @@ impl ConflictHandler for JsHandler<'_> {
             .set("original", convert::copy_info(c.original.as_ref()))
             .build();
         let log = HandlerAnswer::new(ConflictResolve::Log);
+        let _waiting = self.slot.in_handler();
         let answer = match self.handler.call1(&JsValue::NULL, &info) {
             Ok(v) => v,
             Err(e) => {
@@ -1600,7 +1610,14 @@ impl OfflineFilesCache {
         };
         let mut filters = Vec::new();
         if !args.paths.is_undefined() && !args.paths.is_null() {
-            for p in convert::paths("addEventListener: options.paths", &args.paths)? {
+            let paths = convert::paths("addEventListener: options.paths", &args.paths)?;
+            // No path would mean every item: the opposite of what an empty list says.
+            if paths.is_empty() {
+                return Err(invalid(
+                    "addEventListener: options.paths is empty: give the items to hear about, or leave paths out to hear about every item",
+                ));
+            }
+            for p in paths {
                 let (slot, path) = self.cache.locate(&p).map_err(|e| cache_error(&e))?;
                 filters.push(PathFilter {
                     item: ItemRef {
@@ -1693,9 +1710,19 @@ impl OfflineFilesCache {
     pub fn set_open(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Path")] path: &JsValue,
-        open: Option<bool>,
+        #[wasm_bindgen(unchecked_optional_param_type = "boolean")] open: &JsValue,
     ) -> Result<(), JsValue> {
         let path = convert::string("setOpen: path", path)?;
+        // Checked here: wasm-bindgen's own `bool` takes any value by its truthiness, so
+        // 'false' would mark the item open.
+        let open = if open.is_undefined() {
+            None
+        } else {
+            Some(
+                open.as_bool()
+                    .ok_or_else(|| type_error("setOpen: open must be true, false or left out"))?,
+            )
+        };
         let (slot, item) = self.cache.locate(&path).map_err(|e| cache_error(&e))?;
         let mut marks = self.open_marks.borrow_mut();
         let at = marks
@@ -1837,7 +1864,7 @@ async fn run_synchronize(
         let result = match handler.as_mut() {
             Some(Handler::Js(f)) => {
                 let mut h = JsHandler {
-                    share: &slot.url,
+                    slot: &slot,
                     handler: f,
                 };
                 slot.engine.synchronize(&opts, &mut h, &mut sink).await
@@ -1873,6 +1900,17 @@ async fn run_synchronize(
 /// background passes and other pages' operations. If it cannot be had, the operation's
 /// progress ends first.
 async fn lock_for(slot: &ShareSlot, callbacks: &Callbacks) -> Result<ShareLock, JsValue> {
+    if slot.awaits_handler() {
+        end(callbacks, HResult::BUSY);
+        return Err(error(
+            "Busy",
+            &format!(
+                "a sync of {} is waiting for your onConflict handler and holds the share meanwhile: do not await a sync, pin or unpin of that share inside the handler; return its answer first, then start the operation",
+                slot.url
+            ),
+            &[],
+        ));
+    }
     lock_share(&slot.database, &slot.url)
         .await
         .inspect_err(|_| end(callbacks, HResult::BUSY))

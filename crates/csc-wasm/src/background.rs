@@ -436,6 +436,19 @@ impl Background {
             return outcomes;
         };
         for slot in shares {
+            // Started from an onConflict handler of this page's sync of the share (runNow), the
+            // pass would wait for that sync's lock for ever: the share is busy this time.
+            if slot.awaits_handler() {
+                outcomes.push((
+                    slot.url.clone(),
+                    crate::errors::error(
+                        "Busy",
+                        &format!("a sync of {} is waiting for your onConflict handler: run background sync after the handler answered", slot.url),
+                        &[],
+                    ),
+                ));
+                continue;
+            }
             let outcome = match lock_share(self.cache.name(), &slot.url).await {
                 Err(e) => e,
                 Ok(_lock) => {

@@ -45,6 +45,22 @@ pub enum CacheError {
         /// The URL given.
         url: String,
     },
+    /// A share's credentials cannot be sent.
+    #[error("the auth of {url} is not usable: {why}")]
+    BadAuth {
+        /// The share URL given.
+        url: String,
+        /// What is wrong, and what to give.
+        why: &'static str,
+    },
+    /// A share's timeout would fail every request.
+    #[error(
+        "the timeout of {url} is 0 ms, so every request would fail: give timeoutMs of at least 1 (or leave it out: 30000)"
+    )]
+    ZeroTimeout {
+        /// The share URL given.
+        url: String,
+    },
     /// The same share was given twice.
     #[error("the share {url} is given twice: give each share once")]
     DuplicateShare {
@@ -109,6 +125,9 @@ pub struct ShareSlot {
     /// The IndexedDB database the share's cache lives in (it names the share's sync lock).
     pub database: String,
     running: RefCell<Vec<CancelToken>>,
+    /// How many of this page's operations on the share are waiting for the caller's
+    /// onConflict: they hold the share's lock meanwhile.
+    in_handler: std::cell::Cell<u32>,
 }
 
 impl ShareSlot {
@@ -133,6 +152,29 @@ impl ShareSlot {
     /// True while an operation runs.
     pub fn is_running(&self) -> bool {
         !self.running.borrow().is_empty()
+    }
+
+    /// Marks the share's operation as waiting for the caller's handler until the guard goes.
+    pub fn in_handler(&self) -> InHandler<'_> {
+        self.in_handler.set(self.in_handler.get() + 1);
+        InHandler(self)
+    }
+
+    /// True while one of this page's operations on the share, holding its lock, waits for the
+    /// caller's handler: an operation that needs the lock, started from the handler, would
+    /// wait for ever.
+    pub fn awaits_handler(&self) -> bool {
+        self.in_handler.get() > 0
+    }
+}
+
+/// See [`ShareSlot::in_handler`].
+#[derive(Debug)]
+pub struct InHandler<'a>(&'a ShareSlot);
+
+impl Drop for InHandler<'_> {
+    fn drop(&mut self) {
+        self.0.in_handler.set(self.0.in_handler.get() - 1);
     }
 }
 
@@ -182,6 +224,15 @@ impl Cache {
             let share_url = ShareUrl::new(&config.url).map_err(|_| CacheError::BadShareUrl {
                 url: config.url.clone(),
             })?;
+            if let Some(why) = config.auth.as_ref().and_then(Auth::problem) {
+                return Err(CacheError::BadAuth {
+                    url: config.url,
+                    why,
+                });
+            }
+            if config.timeout_ms == 0 {
+                return Err(CacheError::ZeroTimeout { url: config.url });
+            }
             let url = share_url.url(&ItemPath::root(), true);
             if slots.iter().any(|s| s.url == url) {
                 return Err(CacheError::DuplicateShare { url });
@@ -211,6 +262,7 @@ impl Cache {
                 engine,
                 database: name.to_owned(),
                 running: RefCell::new(Vec::new()),
+                in_handler: std::cell::Cell::new(0),
             }));
         }
         Ok(Cache {

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::constants::short;
 
-use crate::errors::type_error;
+use crate::errors::{invalid, type_error};
 
 /// Parses an options argument (`undefined` and `null` are `{}`) into `T`. `fields` are the
 /// names it may hold: anything else is a `TypeError` (a misspelt option would otherwise be
@@ -62,15 +62,29 @@ pub(crate) fn check_keys(what: &str, value: &JsValue, fields: &[&str]) -> Result
 
 /// A string argument.
 pub(crate) fn string(what: &str, value: &JsValue) -> Result<String, JsValue> {
-    value
-        .as_string()
-        .ok_or_else(|| type_error(&format!("{what} must be a string")))
+    match value.as_string() {
+        Some(s) => well_formed(what, value, s),
+        None => Err(type_error(&format!("{what} must be a string"))),
+    }
+}
+
+/// `s`, read from `value`, if `value` was well-formed UTF-16. A lone surrogate would become
+/// U+FFFD on the way into Rust: two different names would then be one file, stored and
+/// uploaded under a name nobody gave.
+fn well_formed(what: &str, value: &JsValue, s: String) -> Result<String, JsValue> {
+    if value.unchecked_ref::<js_sys::JsString>().is_valid_utf16() {
+        Ok(s)
+    } else {
+        Err(invalid(&format!(
+            "{what} holds a lone UTF-16 surrogate (U+D800 to U+DFFF), which no file name can hold: pass a well-formed string (String.prototype.toWellFormed())"
+        )))
+    }
 }
 
 /// A path or an array of paths.
 pub(crate) fn paths(what: &str, value: &JsValue) -> Result<Vec<String>, JsValue> {
     if let Some(s) = value.as_string() {
-        return Ok(vec![s]);
+        return Ok(vec![well_formed(what, value, s)?]);
     }
     let bad = || {
         type_error(&format!(
@@ -82,7 +96,10 @@ pub(crate) fn paths(what: &str, value: &JsValue) -> Result<Vec<String>, JsValue>
     }
     js_sys::Array::from(value)
         .iter()
-        .map(|v| v.as_string().ok_or_else(bad))
+        .map(|v| match v.as_string() {
+            Some(s) => well_formed(what, &v, s),
+            None => Err(bad()),
+        })
         .collect()
 }
 

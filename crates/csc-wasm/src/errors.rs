@@ -131,6 +131,8 @@ pub(crate) fn cache_error(e: &CacheError) -> JsValue {
         CacheError::Closed => error("Closed", &e.to_string(), &[]),
         CacheError::NoShares
         | CacheError::BadShareUrl { .. }
+        | CacheError::BadAuth { .. }
+        | CacheError::ZeroTimeout { .. }
         | CacheError::DuplicateShare { .. }
         | CacheError::OutsideShares { .. }
         | CacheError::Ambiguous { .. }
