@@ -3,12 +3,18 @@
 //! Transient failures (network errors, timeouts, 5xx, 429) are retried with capped exponential
 //! backoff and *full jitter*: the n-th wait is drawn uniformly from `0..=min(cap, base · 2ⁿ)`,
 //! which spreads the retries of many clients instead of synchronizing them. A server's
-//! Retry-After is a floor: the wait is never shorter than what the server asked for. After
-//! `max_attempts` the step is reported as failed and the sync goes on with other items.
+//! Retry-After is a floor: the wait is never shorter than what the server asked for — but a
+//! server asking for more than [`MAX_RETRY_AFTER_MS`] is not waited for within the sync (a
+//! Retry-After of years, or a bad date, would hold the share busy for ever): the step fails
+//! now, as transient, and the next sync tries again. After `max_attempts` the step is
+//! reported as failed and the sync goes on with other items.
 //!
 //! The randomness is injected: a [`Jitter`] is a small deterministic generator seeded by the
 //! caller, so the same seed gives the same schedule (the simulation replays failures exactly)
 //! and the core never draws randomness of its own.
+
+/// The longest Retry-After a sync waits out (10 minutes); longer, the step gives up at once.
+pub const MAX_RETRY_AFTER_MS: u64 = 10 * 60 * 1000;
 
 /// The backoff policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,8 +41,8 @@ impl Default for Backoff {
 
 impl Backoff {
     /// How long to wait before attempt `attempt + 1`, after `attempt` failed attempts
-    /// (`attempt` ≥ 1); `None` when no attempt is left. `retry_after_ms` is the server's
-    /// Retry-After, if it sent one.
+    /// (`attempt` ≥ 1); `None` when no attempt is left, or when the server's Retry-After
+    /// (`retry_after_ms`, if it sent one) is longer than [`MAX_RETRY_AFTER_MS`].
     pub fn delay(
         self,
         attempt: u32,
@@ -44,6 +50,9 @@ impl Backoff {
         jitter: &mut Jitter,
     ) -> Option<u64> {
         if attempt == 0 || attempt >= self.max_attempts {
+            return None;
+        }
+        if retry_after_ms.is_some_and(|ms| ms > MAX_RETRY_AFTER_MS) {
             return None;
         }
         let exponent = (attempt - 1).min(63);
@@ -130,6 +139,19 @@ mod tests {
         // Uniform: about a quarter each; far from all-equal waits that would synchronize clients.
         assert!((150..350).contains(&low), "{low} of 1000 below 250 ms");
         assert!((150..350).contains(&high), "{high} of 1000 above 750 ms");
+    }
+
+    #[test]
+    fn a_retry_after_longer_than_ten_minutes_ends_the_retries_instead_of_holding_the_sync() {
+        let policy = Backoff::default();
+        let mut jitter = Jitter::new(3);
+        assert_eq!(
+            policy.delay(1, Some(MAX_RETRY_AFTER_MS), &mut jitter),
+            Some(MAX_RETRY_AFTER_MS)
+        );
+        for huge in [MAX_RETRY_AFTER_MS + 1, 3_600_000, u64::MAX] {
+            assert_eq!(policy.delay(1, Some(huge), &mut jitter), None, "{huge} ms");
+        }
     }
 
     #[test]

@@ -495,6 +495,12 @@ impl<B: ChunkStream> ChunkStream for DavBody<B> {
     }
 }
 
+/// The first byte of a Content-Range (`bytes 500-999/1000` → 500).
+fn content_range_start(header: &str) -> Option<u64> {
+    let range = header.trim().strip_prefix("bytes")?.trim_start();
+    range.split('-').next()?.trim().parse().ok()
+}
+
 fn meta_from_headers<B>(response: &Response<B>, path: &ItemPath) -> Result<Meta, RemoteError> {
     let etag = response
         .header("etag")
@@ -561,6 +567,19 @@ impl<T: Transport> RemoteStore for DavStore<T> {
             )));
         }
         let meta = meta_from_headers(&response, path)?;
+        // A resumed download appends to bytes of the version asked for: the rest must come
+        // from that version and start where they left off. A server that ignores If-Match on
+        // GET, or answers another range, would otherwise splice two versions into one file.
+        // The part is then dropped (PreconditionFailed makes the engine re-list the item) and
+        // the file is downloaded again from the start.
+        if let (Some(asked), Some(expected)) = (&range, expected) {
+            let start = response
+                .header("content-range")
+                .and_then(content_range_start);
+            if meta.version != *expected || start != Some(asked.start) {
+                return Err(RemoteError::PreconditionFailed(path.clone()));
+            }
+        }
         Ok((meta, DavBody(response.body)))
     }
 
@@ -609,6 +628,25 @@ impl<T: Transport> RemoteStore for DavStore<T> {
     async fn delete(&self, path: &ItemPath, expected: &Version) -> Result<(), RemoteError> {
         self.check_preconditions().await?;
         let collection = expected.as_str() == crate::multistatus::NO_ETAG;
+        if collection {
+            // A folder without an ETag cannot be deleted on a condition, and a WebDAV DELETE
+            // takes the whole subtree: a file someone added since the listing would go with
+            // it. The engine deletes a folder's listed children first, so the folder must be
+            // empty now; if it is not, it is kept and the sync re-lists it.
+            let members = self
+                .propfind(path, Depth::One)
+                .await?
+                .map_err(|s| RemoteError::Protocol(format!("PROPFIND failed: HTTP {s}")))?;
+            if members
+                .iter()
+                .any(|m| m.path != *path && m.path.is_descendant_of(path))
+            {
+                return Err(RemoteError::Conflict {
+                    path: path.clone(),
+                    detail: "the server folder holds items this sync has not seen, so it was not deleted".into(),
+                });
+            }
+        }
         let response = self
             .send(&request::delete(&self.share, path, expected, collection))
             .await?;

@@ -508,3 +508,165 @@ fn where_folder_etags_do_not_follow_their_content_every_walk_lists_every_folder(
         .unwrap();
     assert_eq!(f2.meta.size, b"changed too".len() as u64);
 }
+
+/// A server that answers every request with one fixed response.
+#[derive(Debug)]
+struct Canned {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
+
+impl Transport for Canned {
+    type Body = VecBody;
+
+    async fn send<U: ChunkStream>(
+        &self,
+        _req: &Request,
+        _upload: Option<U>,
+    ) -> Result<Response<VecBody>, RemoteError> {
+        Ok(FakeDav::respond(
+            self.status,
+            self.headers.clone(),
+            &self.body,
+        ))
+    }
+
+    fn now_ms(&self) -> i64 {
+        0
+    }
+}
+
+#[test]
+fn a_resumed_download_is_refused_when_the_server_answers_another_version_or_another_range() {
+    let expected = Version::new("\"v1\"");
+    let resume = |etag: &str, range: &str| {
+        let store = DavStore::new(
+            ShareUrl::new(URL).unwrap(),
+            Canned {
+                status: 206,
+                headers: vec![
+                    ("ETag", etag.to_owned()),
+                    ("Content-Range", range.to_owned()),
+                ],
+                body: b"tail".to_vec(),
+            },
+        );
+        run(store.read(&p("a.txt"), Some(&expected), Some(4..u64::MAX))).map(|(meta, _)| meta)
+    };
+    // The version asked for, from where the part ends: appended.
+    let meta = resume("\"v1\"", "bytes 4-7/8").expect("the rest of v1");
+    assert_eq!((meta.version, meta.size), (expected.clone(), 8));
+    // A server that ignores If-Match on GET sends the rest of another version, or answers
+    // another range: splicing either onto the part would make a file nobody wrote.
+    for (etag, range) in [
+        ("\"v2\"", "bytes 4-7/8"),
+        ("\"v1\"", "bytes 0-7/8"),
+        ("\"v1\"", "bytes */8"),
+    ] {
+        assert_eq!(
+            resume(etag, range).map(|_| ()),
+            Err(RemoteError::PreconditionFailed(p("a.txt"))),
+            "{etag} {range}"
+        );
+    }
+}
+
+/// A server in a function of the request and of how many times the same method and URL came
+/// before; it logs what it was sent.
+struct Scripted {
+    answer: fn(&Request, usize) -> (u16, Vec<(&'static str, String)>, String),
+    log: RefCell<Vec<String>>,
+}
+
+impl Transport for Scripted {
+    type Body = VecBody;
+
+    async fn send<U: ChunkStream>(
+        &self,
+        req: &Request,
+        _upload: Option<U>,
+    ) -> Result<Response<VecBody>, RemoteError> {
+        let line = format!("{} {}", req.method, req.url.trim_start_matches(URL));
+        let before = self.log.borrow().iter().filter(|l| **l == line).count();
+        self.log.borrow_mut().push(line);
+        let (status, headers, body) = (self.answer)(req, before);
+        Ok(FakeDav::respond(status, headers, body.as_bytes()))
+    }
+
+    fn now_ms(&self) -> i64 {
+        0
+    }
+}
+
+/// A conditional-request probe that passes, then a folder `d/` without an ETag holding
+/// `d/new.docx` (added by someone else) when `full`, or nothing.
+fn folder_without_etag(
+    req: &Request,
+    before: usize,
+    full: bool,
+) -> (u16, Vec<(&'static str, String)>, String) {
+    if req.method == "PUT" {
+        // The probe's first PUT creates its file; the second, If-None-Match, is refused.
+        return if before == 0 {
+            (201, vec![("ETag", "\"p1\"".into())], String::new())
+        } else {
+            (412, Vec::new(), String::new())
+        };
+    }
+    if req.method == "PROPFIND" {
+        let child = if full {
+            r#"<d:response><d:href>/dav/d/new.docx</d:href><d:propstat><d:prop><d:resourcetype/><d:getetag>"n1"</d:getetag><d:getcontentlength>3</d:getcontentlength><d:getlastmodified>Sun, 06 Nov 1994 08:49:37 GMT</d:getlastmodified></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#
+        } else {
+            ""
+        };
+        let body = format!(
+            r#"<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/dav/d/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>{child}</d:multistatus>"#
+        );
+        return (207, Vec::new(), body);
+    }
+    (204, Vec::new(), String::new())
+}
+
+#[test]
+fn a_folder_without_an_etag_is_deleted_only_when_the_server_shows_it_empty() {
+    let no_etag = Version::new(csc_webdav::multistatus::NO_ETAG);
+    let store = |answer| {
+        DavStore::new(
+            ShareUrl::new(URL).unwrap(),
+            Scripted {
+                answer,
+                log: RefCell::new(Vec::new()),
+            },
+        )
+    };
+    // Someone added d/new.docx since the listing: a DELETE (recursive in WebDAV, and without
+    // a condition to hold) would take it; the folder is kept instead.
+    let full = store(|r, n| folder_without_etag(r, n, true));
+    let refused = run(full.delete(&p("d"), &no_etag));
+    assert!(
+        matches!(&refused, Err(RemoteError::Conflict { path, .. }) if *path == p("d")),
+        "{refused:?}"
+    );
+    assert!(
+        !full
+            .transport()
+            .log
+            .borrow()
+            .iter()
+            .any(|l| l == "DELETE d/"),
+        "{:?}",
+        full.transport().log.borrow()
+    );
+    // Empty, as the engine leaves it after deleting the children it listed: deleted.
+    let empty = store(|r, n| folder_without_etag(r, n, false));
+    run(empty.delete(&p("d"), &no_etag)).expect("an empty folder is deleted");
+    assert!(
+        empty
+            .transport()
+            .log
+            .borrow()
+            .iter()
+            .any(|l| l == "DELETE d/")
+    );
+}
