@@ -572,10 +572,13 @@ fn a_resumed_download_is_refused_when_the_server_answers_another_version_or_anot
     }
 }
 
+/// A scripted answer: status, headers, body.
+type Answer = (u16, Vec<(&'static str, String)>, String);
+
 /// A server in a function of the request and of how many times the same method and URL came
 /// before; it logs what it was sent.
 struct Scripted {
-    answer: fn(&Request, usize) -> (u16, Vec<(&'static str, String)>, String),
+    answer: fn(&Request, usize) -> Answer,
     log: RefCell<Vec<String>>,
 }
 
@@ -601,11 +604,7 @@ impl Transport for Scripted {
 
 /// A conditional-request probe that passes, then a folder `d/` without an ETag holding
 /// `d/new.docx` (added by someone else) when `full`, or nothing.
-fn folder_without_etag(
-    req: &Request,
-    before: usize,
-    full: bool,
-) -> (u16, Vec<(&'static str, String)>, String) {
+fn folder_without_etag(req: &Request, before: usize, full: bool) -> Answer {
     if req.method == "PUT" {
         // The probe's first PUT creates its file; the second, If-None-Match, is refused.
         return if before == 0 {
