@@ -141,11 +141,13 @@ impl FetchTransport {
             }
         }
         // A small body of known length is taken whole (one promise); anything else streams.
-        let small = out_headers
-            .iter()
-            .find(|(n, _)| n == "content-length")
-            .and_then(|(_, v)| v.parse::<u64>().ok())
-            .is_some_and(|len| len <= WHOLE_BODY_MAX);
+        // A compressed one streams too: its length counts compressed bytes, and what the
+        // browser unpacks from 256 KB may be gigabytes.
+        let header = |name: &str| out_headers.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+        let small = header("content-encoding").is_none()
+            && header("content-length")
+                .and_then(|v| v.parse::<u64>().ok())
+                .is_some_and(|len| len <= WHOLE_BODY_MAX);
         let status = response.status();
         let source = match response.body() {
             None => Source::Done,

@@ -32,11 +32,12 @@ pub struct Response<B> {
 
 /// The response headers the store reads. The fetch transport carries only these into wasm
 /// (each one a call across the boundary); a header read here must be listed.
-pub const READ_HEADERS: [&str; 5] = [
+pub const READ_HEADERS: [&str; 6] = [
     "etag",
     "last-modified",
     "content-length",
     "content-range",
+    "content-encoding",
     "retry-after",
 ];
 
@@ -501,29 +502,41 @@ fn content_range_start(header: &str) -> Option<u64> {
     range.split('-').next()?.trim().parse().ok()
 }
 
-fn meta_from_headers<B>(response: &Response<B>, path: &ItemPath) -> Result<Meta, RemoteError> {
+/// The file's metadata from a GET's headers, and whether its size is known: a body sent
+/// compressed (`Content-Encoding`, which the browser undoes) is counted in compressed bytes,
+/// and a body sent in chunks without a length has none.
+fn meta_from_headers<B>(
+    response: &Response<B>,
+    path: &ItemPath,
+) -> Result<(Meta, bool), RemoteError> {
     let etag = response
         .header("etag")
         .ok_or_else(|| RemoteError::Protocol(format!("the server sent {path} without an ETag")))?;
+    let encoded = response
+        .header("content-encoding")
+        .is_some_and(|e| !e.trim().eq_ignore_ascii_case("identity"));
     // A range answer gives the whole size in Content-Range (`bytes 32-99/100`).
-    let size = match response.header("content-range") {
+    let size: Option<u64> = match response.header("content-range") {
         Some(range) => range.rsplit('/').next().and_then(|s| s.trim().parse().ok()),
         None => response
             .header("content-length")
             .and_then(|l| l.trim().parse().ok()),
     }
-    .unwrap_or(0);
+    .filter(|_| !encoded);
     let modified = response
         .header("last-modified")
         .and_then(|m| httpdate::parse_http_date(m).ok())
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .and_then(|d| i64::try_from(d.as_millis()).ok())
         .unwrap_or(0);
-    Ok(Meta::file(
-        &entity_tag(etag),
-        size,
-        csc_core::Millis(modified),
-        None,
+    Ok((
+        Meta::file(
+            &entity_tag(etag),
+            size.unwrap_or(0),
+            csc_core::Millis(modified),
+            None,
+        ),
+        size.is_some(),
     ))
 }
 
@@ -566,7 +579,18 @@ impl<T: Transport> RemoteStore for DavStore<T> {
                 "the server ignored the Range of {path}; the download starts over"
             )));
         }
-        let meta = meta_from_headers(&response, path)?;
+        let (mut meta, sized) = meta_from_headers(&response, path)?;
+        if !sized {
+            // The engine checks what arrives against the size: ask the server for the file's
+            // (one PROPFIND, only for such answers), and take its ETag too — Apache marks the
+            // ETag of a compressed answer (`"…-gzip"`), which is not the file's. Another
+            // version than the one asked for means the file changed since.
+            let listed = self.stat(path, false).await?;
+            if expected.is_some_and(|v| *v != listed.version) {
+                return Err(RemoteError::PreconditionFailed(path.clone()));
+            }
+            meta = listed;
+        }
         // A resumed download appends to bytes of the version asked for: the rest must come
         // from that version and start where they left off. A server that ignores If-Match on
         // GET, or answers another range, would otherwise splice two versions into one file.

@@ -669,3 +669,49 @@ fn a_folder_without_an_etag_is_deleted_only_when_the_server_shows_it_empty() {
             .any(|l| l == "DELETE d/")
     );
 }
+
+/// `a.txt`, 26 bytes at version `"v1"`, sent compressed as Apache's mod_deflate does (the
+/// length counts compressed bytes, the ETag is marked) or in chunks without a length.
+fn compressed_or_chunked(req: &Request, _: usize, compressed: bool) -> Answer {
+    if req.method == "PROPFIND" {
+        let body = r#"<?xml version="1.0"?><d:multistatus xmlns:d="DAV:"><d:response><d:href>/dav/a.txt</d:href><d:propstat><d:prop><d:resourcetype/><d:getetag>"v1"</d:getetag><d:getcontentlength>26</d:getcontentlength><d:getlastmodified>Sun, 06 Nov 1994 08:49:37 GMT</d:getlastmodified></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response></d:multistatus>"#;
+        return (207, Vec::new(), body.to_owned());
+    }
+    let headers = if compressed {
+        vec![
+            ("ETag", "\"v1-gzip\"".to_owned()),
+            ("Content-Encoding", "gzip".to_owned()),
+            ("Content-Length", "12".to_owned()),
+        ]
+    } else {
+        vec![("ETag", "\"v1\"".to_owned())]
+    };
+    (200, headers, "abcdefghijklmnopqrstuvwxyz".to_owned())
+}
+
+#[test]
+fn a_download_sent_compressed_or_without_a_length_takes_the_files_size_and_etag_from_the_server() {
+    let v1 = Version::new("\"v1\"");
+    for compressed in [true, false] {
+        let store = DavStore::new(
+            ShareUrl::new(URL).unwrap(),
+            Scripted {
+                answer: if compressed {
+                    |r, n| compressed_or_chunked(r, n, true)
+                } else {
+                    |r, n| compressed_or_chunked(r, n, false)
+                },
+                log: RefCell::new(Vec::new()),
+            },
+        );
+        let (meta, _) = run(store.read(&p("a.txt"), Some(&v1), None)).expect("a whole file");
+        // The engine holds what arrives to this size: 26 bytes, not the 12 sent or 0.
+        assert_eq!((meta.size, meta.version), (26, v1.clone()), "{compressed}");
+        // Held to the version asked for: another one on the server is a changed file.
+        let v0 = Version::new("\"v0\"");
+        assert_eq!(
+            run(store.read(&p("a.txt"), Some(&v0), None)).map(|_| ()),
+            Err(RemoteError::PreconditionFailed(p("a.txt")))
+        );
+    }
+}

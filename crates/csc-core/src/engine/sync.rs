@@ -2773,6 +2773,10 @@ async fn fetch<L: LocalStore, R: RemoteStore>(
         if let Some(c) = chunk {
             buf.extend_from_slice(&c);
         }
+        // More than the server said is already wrong (checked below): stop before a body
+        // that does not end fills the cache.
+        let over = staging.borrow().bytes + buf.len() as u64 > meta.size;
+        let last = last || over;
         while buf.len() >= chunk_size || (last && !buf.is_empty()) {
             let rest = buf.split_off(chunk_size.min(buf.len()));
             let index = staging.borrow().index;
@@ -2859,6 +2863,11 @@ async fn read_whole<R: RemoteStore>(
     let mut content = Vec::new();
     while let Some(chunk) = body.next_chunk().await? {
         content.extend_from_slice(&chunk);
+        // More than the server said is already wrong: stop before a body that does not end
+        // fills the page's memory.
+        if content.len() as u64 > meta.size {
+            break;
+        }
     }
     let mut hasher = ContentHasher::new();
     hasher.update(&content);
