@@ -295,21 +295,22 @@ impl<T: Transport> DavStore<T> {
             if !matches!(first.status, 200 | 201 | 204) {
                 return Err(self.fail(&first, &path));
             }
-            let etag = first.header("etag").map(str::to_owned);
-            let second = self
-                .transport
-                .send(&put, Some(crate::store::NoBody))
-                .await?;
-            let honoured = second.status == 412;
-            let mut delete = match &etag {
-                Some(e) => request::delete(&self.share, &path, &Version::new(e.as_str()), false),
-                None => request::delete(&self.share, &path, &Version::new(NO_ETAG), false),
+            let second = self.transport.send(&put, Some(crate::store::NoBody)).await;
+            // The probe's name is this store's own and unique: it goes without a condition,
+            // whatever the second PUT did, so no probe file is left on the share.
+            let delete = request::delete(&self.share, &path, &Version::new(NO_ETAG), false);
+            let removed = self.send(&delete).await?;
+            let second = second?;
+            // Refused as asked: honoured. Replaced: ignored. Anything else (busy, locked, a
+            // login) says nothing about preconditions: fail this attempt, probe again later.
+            let honoured = match second.status {
+                412 => true,
+                200..=299 => false,
+                _ => return Err(self.fail(&second, &path)),
             };
-            if !honoured {
-                // The second PUT replaced the file, so its ETag may have changed.
-                delete.headers.retain(|(n, _)| *n != "If-Match");
+            if !matches!(removed.status, 200..=299 | 404) {
+                return Err(self.fail(&removed, &path));
             }
-            let _ = self.send(&delete).await?;
             self.preconditions.set(Some(honoured));
         }
         if self.preconditions.get() == Some(false) {

@@ -715,3 +715,50 @@ fn a_download_sent_compressed_or_without_a_length_takes_the_files_size_and_etag_
         );
     }
 }
+
+/// The conditional-request probe meets a busy server once: its second PUT is answered 503.
+fn probe_meets_a_busy_server(req: &Request, before: usize) -> Answer {
+    match (req.method, before) {
+        ("PUT", 0 | 2) => (201, vec![("ETag", "\"p\"".to_owned())], String::new()),
+        ("PUT", 1) => (503, Vec::new(), String::new()),
+        ("PUT", _) => (412, Vec::new(), String::new()),
+        _ => (204, Vec::new(), String::new()),
+    }
+}
+
+#[test]
+fn a_busy_server_during_the_precondition_probe_fails_that_attempt_only_and_leaves_no_probe_file() {
+    let store = DavStore::new(
+        ShareUrl::new(URL).unwrap(),
+        Scripted {
+            answer: probe_meets_a_busy_server,
+            log: RefCell::new(Vec::new()),
+        },
+    );
+    let v = Version::new("\"e\"");
+    // A 503 says nothing of If-None-Match: the write fails as transient (the engine retries),
+    // rather than the share being taken for one that ignores preconditions for good.
+    let first = run(store.delete(&p("x.txt"), &v));
+    assert!(matches!(&first, Err(e) if e.is_transient()), "{first:?}");
+    let log = store.transport().log.borrow().clone();
+    assert_eq!(
+        log,
+        [
+            "PUT .csc-probe-0",
+            "PUT .csc-probe-0",
+            "DELETE .csc-probe-0"
+        ]
+    );
+    // The next attempt probes again, finds preconditions honoured, and writes.
+    run(store.delete(&p("x.txt"), &v)).expect("the second attempt deletes");
+    let log = store.transport().log.borrow();
+    assert_eq!(
+        log[3..],
+        [
+            "PUT .csc-probe-0",
+            "PUT .csc-probe-0",
+            "DELETE .csc-probe-0",
+            "DELETE x.txt"
+        ]
+    );
+}
