@@ -369,6 +369,42 @@ fn parse_md5(hex: &str) -> Option<ContentHash> {
     Some(ContentHash(out))
 }
 
+/// A modification time from an HTTP date. Two well-formed dates httpdate refuses are read
+/// anyway, so that one file's odd time does not fail the listing of the whole share: a date
+/// before 1970 (Nextcloud keeps negative times) counts as the epoch, and a date whose weekday
+/// is wrong is read by its day, month and year. Anything else is refused.
+fn modified_of(text: &str) -> Option<Millis> {
+    let since_epoch = |t: std::time::SystemTime| {
+        let ms = t.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+        i64::try_from(ms).ok().map(Millis)
+    };
+    if let Ok(t) = httpdate::parse_http_date(text) {
+        return since_epoch(t);
+    }
+    // IMF-fixdate: `Sun, 06 Nov 1994 08:49:37 GMT`.
+    let fields: Vec<&str> = text.split(' ').collect();
+    let [weekday, day, month, year, time, "GMT"] = fields[..] else {
+        return None;
+    };
+    const WEEKDAYS: [&str; 7] = ["Mon,", "Tue,", "Wed,", "Thu,", "Fri,", "Sat,", "Sun,"];
+    if !WEEKDAYS.contains(&weekday) {
+        return None;
+    }
+    let year: u32 = year.parse().ok().filter(|_| year.len() == 4)?;
+    if year < 1970 {
+        // Checked as a date of 1970 of the same day and time, so garbage stays refused.
+        let same_day_1970 = format!("{day} {month} 1970 {time} GMT");
+        return WEEKDAYS
+            .iter()
+            .any(|w| httpdate::parse_http_date(&format!("{w} {same_day_1970}")).is_ok())
+            .then_some(Millis(0));
+    }
+    WEEKDAYS.iter().find_map(|w| {
+        let t = httpdate::parse_http_date(&format!("{w} {day} {month} {year} {time} GMT")).ok()?;
+        since_epoch(t)
+    })
+}
+
 fn meta_of(path: &ItemPath, p: Props) -> Result<Meta, ParseError> {
     let bad = |prop: &'static str, value: &str| ParseError::BadValue {
         path: path.clone(),
@@ -376,14 +412,7 @@ fn meta_of(path: &ItemPath, p: Props) -> Result<Meta, ParseError> {
         value: value.to_owned(),
     };
     let modified = match &p.modified {
-        Some(m) => {
-            let t = httpdate::parse_http_date(m.trim()).map_err(|_| bad("getlastmodified", m))?;
-            let ms = t
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_err(|_| bad("getlastmodified", m))?
-                .as_millis();
-            Millis(i64::try_from(ms).map_err(|_| bad("getlastmodified", m))?)
-        }
+        Some(m) => modified_of(m.trim()).ok_or_else(|| bad("getlastmodified", m))?,
         None => Millis(0),
     };
     if p.collection {

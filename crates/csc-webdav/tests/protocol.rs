@@ -336,3 +336,29 @@ fn etags_become_versions_quoted_and_without_the_weak_mark() {
         Version::new("\"3-5f\"")
     );
 }
+
+#[test]
+fn a_file_dated_before_1970_or_with_a_wrong_weekday_does_not_fail_the_listing() {
+    let dated = |date: &str| {
+        let body = multistatus(&format!(
+            r#"<d:response><d:href>/remote.php/dav/files/ann/a.txt</d:href><d:propstat><d:prop><d:getetag>"e"</d:getetag><d:getlastmodified>{date}</d:getlastmodified><d:resourcetype/></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#
+        ));
+        parse(body.as_bytes(), &share(), &Limits::default())
+            .map(|l| l.entries[0].meta.as_ref().expect("a file").modified.0)
+    };
+    assert_eq!(dated("Sun, 06 Nov 1994 08:49:37 GMT"), Ok(784_111_777_000));
+    // Nextcloud keeps negative times: the epoch stands in.
+    assert_eq!(dated("Wed, 31 Dec 1969 23:59:59 GMT"), Ok(0));
+    // 6 November 1994 was a Sunday; the date is still that date.
+    assert_eq!(dated("Mon, 06 Nov 1994 08:49:37 GMT"), Ok(784_111_777_000));
+    // Not dates: refused, as before.
+    for garbage in [
+        "yesterday",
+        "Sun, 32 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Nov 1969 25:00:00 GMT",
+        "Xyz, 06 Nov 1994 08:49:37 GMT",
+        "Sun, 06 Nov 94 08:49:37 GMT",
+    ] {
+        assert!(dated(garbage).is_err(), "{garbage}");
+    }
+}
