@@ -80,6 +80,7 @@ before(async () => {
   seed('t6', { 'a.txt': 'original' });
   seed('t7', { 'cafe\u0301.txt': 'written there' });
   seed('t8', { 'a.txt': 'original', 'b.txt': 'bravo' });
+  seed('t9', { 'a.txt': 'original' });
   port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   dav = `${origin}/dav/`;
@@ -250,6 +251,30 @@ test('a sync, pin or resolveConflict of the same share awaited inside onConflict
   await context.close();
 });
 
+test('an onConflict answer with a field it does not have keeps the conflict in the store and says why on the console', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-t9');
+  const warnings = [];
+  page.on('console', (m) => warnings.push(m.text()));
+  await page.evaluate(() => window.cache.pin('t9', { deep: true, fill: true }));
+  await page.evaluate(() => window.cache.writeFile('t9/a.txt', 'mine'));
+  await davRequest('PUT', 't9/a.txt', 'theirs');
+  const result = await page.evaluate(() =>
+    window.cache.synchronize('t9', {
+      // `newname`: a misspelling that would otherwise give the copy a name nobody chose.
+      onConflict: () => ({ resolution: 'keepAllChanges', newname: 'a (mine).txt' }),
+    }),
+  );
+  assert.equal(result.conflicts, 1, JSON.stringify(result));
+  assert.deepEqual(serverFiles('t9'), { 'a.txt': 'theirs' });
+  assert.equal((await page.evaluate(() => window.cache.conflicts())).length, 1);
+  assert.ok(
+    warnings.some((w) => w.includes('newname') && w.includes('conflict store')),
+    warnings.join('\n'),
+  );
+  await context.close();
+});
+
 test('a conflict without a handler is stored, survives a reload, and resolveConflict settles it later', async () => {
   const context = await browser.newContext();
   let page = await openPage(context, 'db-t3');
@@ -408,6 +433,8 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
       token: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad2', shares: [{ url: 'http://127.0.0.1:9/dav/', auth: { bearer: 'tok\n' } }] })),
       basicUser: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad3', shares: [{ url: 'http://127.0.0.1:9/dav/', auth: { basic: { username: 'a:b', password: 'p' } } }] })),
       timeout: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad4', shares: [{ url: 'http://127.0.0.1:9/dav/', timeoutMs: 0 }] })),
+      sentinel: await grab(() => c.resolveConflict('t6/a.txt', 'numCodes')),
+      badNewName: await grab(() => c.resolveConflict('t6/a.txt', 'keepAllChanges', 'a/b.txt')),
     };
   });
   const typeError = (e, mention) => {
@@ -441,6 +468,8 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
   invalid(errors.token, 'bearer token');
   invalid(errors.basicUser, "':'");
   invalid(errors.timeout, 'timeoutMs');
+  invalid(errors.sentinel, 'resolution');
+  invalid(errors.badNewName, 'newName');
   assert.equal(errors.missing?.code, 'NotFound', JSON.stringify(errors.missing));
   // The refused name was not written under a replacement character either.
   assert.equal(errors.replaced?.code, 'NotFound', JSON.stringify(errors.replaced));

@@ -810,6 +810,17 @@ fn parse_answer(answer: &JsValue) -> Result<HandlerAnswer, String> {
     if !answer.is_object() {
         return Err("answer { resolution, newName? } or a resolution".to_owned());
     }
+    // A misspelt key (`newname`) would otherwise be dropped without a word.
+    let keys = js_sys::Object::keys(answer.unchecked_ref::<js_sys::Object>());
+    if let Some(k) = keys
+        .iter()
+        .filter_map(|k| k.as_string())
+        .find(|k| k != "resolution" && k != "newName")
+    {
+        return Err(format!(
+            "the answer has no field {k:?}: answer {{ resolution, newName? }}"
+        ));
+    }
     let get = |k: &str| js_sys::Reflect::get(answer, &k.into()).unwrap_or(JsValue::UNDEFINED);
     let resolution = convert::resolution(&get("resolution"))?;
     let new_name = get("newName");
@@ -818,6 +829,9 @@ fn parse_answer(answer: &JsValue) -> Result<HandlerAnswer, String> {
     } else {
         Some(new_name.as_string().ok_or("newName must be a string")?)
     };
+    if new_name.is_some() && resolution != ConflictResolve::KeepAllChanges {
+        return Err("newName goes only with keepAllChanges (the name of the extra copy)".into());
+    }
     Ok(HandlerAnswer {
         resolution,
         new_name,
@@ -1421,7 +1435,10 @@ impl OfflineFilesCache {
                 .map_err(|e| invalid(&format!("resolveConflict: resolution: {e}")))?;
             if matches!(
                 resolution,
-                ConflictResolve::None | ConflictResolve::Log | ConflictResolve::Abort
+                ConflictResolve::None
+                    | ConflictResolve::Log
+                    | ConflictResolve::Abort
+                    | ConflictResolve::NumCodes
             ) {
                 return Err(invalid(
                     "resolveConflict: resolution must decide the conflict: keepLocal, keepRemote, keepAllChanges, keepLatest or skip",
@@ -1436,6 +1453,11 @@ impl OfflineFilesCache {
                 return Err(invalid(
                     "resolveConflict: newName goes only with keepAllChanges (the name of the extra copy)",
                 ));
+            }
+            // Checked now, not found out in the middle of the sync.
+            if let Some(name) = &new_name {
+                csc_core::check_bare_name(name)
+                    .map_err(|e| invalid(&format!("resolveConflict: newName: {e}")))?;
             }
             let snapshot = csc_core::store::LocalStore::load(slot.engine.local())
                 .await
