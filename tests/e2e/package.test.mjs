@@ -434,6 +434,12 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
       basicUser: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad3', shares: [{ url: 'http://127.0.0.1:9/dav/', auth: { basic: { username: 'a:b', password: 'p' } } }] })),
       timeout: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad4', shares: [{ url: 'http://127.0.0.1:9/dav/', timeoutMs: 0 }] })),
       sentinel: await grab(() => c.resolveConflict('t6/a.txt', 'numCodes')),
+      notAShare: await grab(() => c.connectState('offline')),
+      urlFragment: await grab(() => c.readFile(`${location.origin}/dav/t6/C# notes.txt`)),
+      urlDots: await grab(() => c.readFile(`${location.origin}/dav/t6/x/%2E%2E/a.txt`)),
+      arrayProgress: await grab(() => c.pin('t6', { onProgress: [] })),
+      unknownCallback: await grab(() => c.pin('t6', { onProgress: { itemEnd() {} } })),
+      pinAborted: await grab(() => c.pin('t6', { onProgress: { begin: () => 'ABORT' } })),
       badNewName: await grab(() => c.resolveConflict('t6/a.txt', 'keepAllChanges', 'a/b.txt')),
     };
   });
@@ -469,6 +475,15 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
   invalid(errors.basicUser, "':'");
   invalid(errors.timeout, 'timeoutMs');
   invalid(errors.sentinel, 'resolution');
+  // A word that is not a share URL never acts on the only share.
+  invalid(errors.notAShare, 'offline');
+  // A URL inside the share that is no item's says why, not "in none of the shares".
+  invalid(errors.urlFragment, '%23');
+  invalid(errors.urlDots, '".."');
+  typeError(errors.arrayProgress, 'options.onProgress');
+  typeError(errors.unknownCallback, 'itemEnd');
+  // begin's answer aborts a pin as it does a sync, in any case.
+  assert.equal(errors.pinAborted?.code, 'Cancelled', JSON.stringify(errors.pinAborted));
   invalid(errors.badNewName, 'newName');
   assert.equal(errors.missing?.code, 'NotFound', JSON.stringify(errors.missing));
   // The refused name was not written under a replacement character either.

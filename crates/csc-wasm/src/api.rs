@@ -605,11 +605,13 @@ impl Callbacks {
         if value.is_undefined() || value.is_null() {
             return Ok(Callbacks::default());
         }
-        if !value.is_object() {
+        if !value.is_object() || js_sys::Array::is_array(value) {
             return Err(type_error(&format!(
                 "{what} must be an object of callbacks {{ begin, itemBegin, itemResult, end }}"
             )));
         }
+        // `itemEnd` or `onBegin` would otherwise never be called, without a word.
+        convert::check_keys(what, value, &["begin", "itemBegin", "itemResult", "end"])?;
         let get = |name: &str| {
             let v = js_sys::Reflect::get(value, &name.into()).unwrap_or(JsValue::UNDEFINED);
             convert::function(&format!("{what}.{name}"), &v)
@@ -1955,11 +1957,19 @@ async fn run_pins(
     if signal.is_some_and(web_sys::AbortSignal::aborted) {
         return Err(cancelled(&items));
     }
-    call(
-        callbacks.begin.as_ref(),
-        &JsValue::UNDEFINED,
-        "onProgress.begin",
-    );
+    // `begin` may abort before anything starts, as it may for a sync.
+    if convert::response(
+        &call(
+            callbacks.begin.as_ref(),
+            &JsValue::UNDEFINED,
+            "onProgress.begin",
+        ),
+        "begin",
+    ) == OpResponse::Abort
+    {
+        end(callbacks, HResult::CANCELLED);
+        return Err(cancelled(&items));
+    }
     let mut overall = HResult::S_OK;
     for (slot, paths) in groups {
         let _lock = lock_for(&slot, callbacks).await?;

@@ -10,7 +10,7 @@ use csc_core::store::LocalError;
 use csc_core::{CaseRule, ItemPath, Share};
 use csc_idb::IdbLocal;
 use csc_webdav::fetch::FetchTransport;
-use csc_webdav::{Auth, DavStore, ShareUrl};
+use csc_webdav::{Auth, DavStore, HrefError, ShareUrl};
 use futures_util::future::LocalBoxFuture;
 
 use crate::runtime::WebRuntime;
@@ -85,6 +85,12 @@ pub enum CacheError {
         /// How many shares.
         count: usize,
     },
+    /// No share was named, and the cache has several.
+    #[error("this cache has several shares ({shares}): name one by its URL")]
+    ShareNeeded {
+        /// The cache's shares.
+        shares: String,
+    },
     /// A path is not valid.
     #[error("{0}")]
     BadPath(String),
@@ -110,6 +116,32 @@ pub enum CacheError {
         /// Why.
         error: EngineError,
     },
+}
+
+/// What is wrong with `url`, inside a share but not an item's URL, in the caller's terms
+/// (`HrefError` words it for a server's answer).
+fn not_an_item_url(url: &str, e: &HrefError) -> String {
+    match e {
+        HrefError::DotSegment(_) => {
+            format!("{url:?} has a \".\" or \"..\" segment: give the item's own URL")
+        }
+        HrefError::QueryOrFragment(_) => format!(
+            "{url:?} has a query or fragment: '?' and '#' in a name are written %3F and %23"
+        ),
+        HrefError::EmptySegment(_) => {
+            format!("{url:?} has an empty segment (//): give the item's own URL")
+        }
+        HrefError::HiddenSeparator(_) => format!(
+            "{url:?} has an encoded '/', '\\' or NUL (%2F, %5C, %00) in a name, which no file name can hold"
+        ),
+        HrefError::BadEncoding(_) => {
+            format!("{url:?} has percent-encoding that does not decode to UTF-8")
+        }
+        HrefError::BadName { error, .. } => format!("{url:?}: {error}"),
+        HrefError::BadShareUrl(_) | HrefError::OtherHost(_) | HrefError::OutsideShare(_) => {
+            format!("{url:?} is not an item of this cache's shares")
+        }
+    }
 }
 
 /// One share of a cache: its engine, and the cancel tokens of its running operations (so a
@@ -302,20 +334,32 @@ impl Cache {
         if lower.starts_with("http://") || lower.starts_with("https://") {
             // The share with the longest URL that contains it (shares may nest).
             let mut best: Option<(&Rc<ShareSlot>, ItemPath)> = None;
+            // Why a URL inside a share is not an item's, said to the caller.
+            let mut refused: Option<String> = None;
             for slot in shares {
-                if let Ok(p) = slot.share_url.path_of(path)
-                    && best
-                        .as_ref()
-                        .is_none_or(|(b, _)| slot.url.len() > b.url.len())
-                {
-                    best = Some((slot, p));
+                match slot.share_url.path_of(path) {
+                    Ok(p) => {
+                        if best
+                            .as_ref()
+                            .is_none_or(|(b, _)| slot.url.len() > b.url.len())
+                        {
+                            best = Some((slot, p));
+                        }
+                    }
+                    Err(HrefError::OtherHost(_) | HrefError::OutsideShare(_)) => {}
+                    Err(e) => {
+                        refused.get_or_insert_with(|| not_an_item_url(path, &e));
+                    }
                 }
             }
             return best
                 .map(|(s, p)| (Rc::clone(s), p))
-                .ok_or_else(|| CacheError::OutsideShares {
-                    path: path.to_owned(),
-                    shares: self.share_list(),
+                .ok_or_else(|| match refused {
+                    Some(why) => CacheError::BadPath(why),
+                    None => CacheError::OutsideShares {
+                        path: path.to_owned(),
+                        shares: self.share_list(),
+                    },
                 });
         }
         if shares.len() > 1 {
@@ -330,21 +374,27 @@ impl Cache {
     }
 
     /// The share named by `url` (any URL inside it, or its own); with `None`, the only share.
+    /// A name that is not an http(s) URL is refused even with one share: `'offline'` given
+    /// by mistake must not act on the share.
     pub fn share(&self, url: Option<&str>) -> Result<Rc<ShareSlot>, CacheError> {
         let shares = self.shares()?;
         match url {
             None if shares.len() == 1 => Ok(Rc::clone(&shares[0])),
-            None => Err(CacheError::Ambiguous {
-                path: String::new(),
-                count: shares.len(),
+            None => Err(CacheError::ShareNeeded {
+                shares: self.share_list(),
             }),
-            Some(u) => self
-                .locate(u)
-                .map(|(s, _)| s)
-                .map_err(|_| CacheError::UnknownShare {
-                    url: u.to_owned(),
-                    shares: self.share_list(),
-                }),
+            Some(u) => {
+                let lower = u.trim_start().to_ascii_lowercase();
+                let absolute = lower.starts_with("http://") || lower.starts_with("https://");
+                match absolute.then(|| self.locate(u)) {
+                    Some(Ok((slot, _))) => Ok(slot),
+                    Some(Err(CacheError::Closed)) => Err(CacheError::Closed),
+                    _ => Err(CacheError::UnknownShare {
+                        url: u.to_owned(),
+                        shares: self.share_list(),
+                    }),
+                }
+            }
         }
     }
 

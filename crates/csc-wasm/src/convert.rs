@@ -352,7 +352,8 @@ pub(crate) fn response(value: &JsValue, callback: &str) -> OpResponse {
         return OpResponse::Continue;
     }
     let parsed = match (value.as_string(), value.as_f64()) {
-        (Some(s), _) => match s.as_str() {
+        // Any case: 'Abort' or 'ABORT' (the Windows name) must not be taken for "continue".
+        (Some(s), _) => match s.to_ascii_lowercase().as_str() {
             "continue" => Some(OpResponse::Continue),
             "retry" => Some(OpResponse::Retry),
             "abort" => Some(OpResponse::Abort),

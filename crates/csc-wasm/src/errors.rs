@@ -136,6 +136,7 @@ pub(crate) fn cache_error(e: &CacheError) -> JsValue {
         | CacheError::DuplicateShare { .. }
         | CacheError::OutsideShares { .. }
         | CacheError::Ambiguous { .. }
+        | CacheError::ShareNeeded { .. }
         | CacheError::BadPath(_)
         | CacheError::UnknownShare { .. } => invalid(&e.to_string()),
     }
