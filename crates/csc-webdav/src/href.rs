@@ -130,6 +130,12 @@ impl ShareUrl {
 
     /// The path inside the share that `href` names (the root for the collection itself).
     pub fn path_of(&self, href: &str) -> Result<ItemPath, HrefError> {
+        self.path_of_in(href, &ItemPath::root())
+    }
+
+    /// [`ShareUrl::path_of`] for an answer to a request on the collection `dir` (RFC 4918
+    /// §8.3): a relative reference is resolved against that collection, not the share's.
+    pub fn path_of_in(&self, href: &str, dir: &ItemPath) -> Result<ItemPath, HrefError> {
         let href = href.trim();
         if href.contains(['?', '#']) {
             return Err(HrefError::QueryOrFragment(href.to_owned()));
@@ -152,8 +158,9 @@ impl ShareUrl {
         } else if href.starts_with('/') {
             href.to_owned()
         } else {
-            // A relative reference, resolved against the collection.
-            format!("{}{href}", self.base)
+            // A relative reference, resolved against the collection asked about.
+            let collection = self.url(dir, true);
+            format!("{}{href}", &collection[self.origin.len()..])
         };
         let segments = decode_segments(&path, href)?;
         if segments.len() < self.base_segments.len()

@@ -26,6 +26,6 @@ pub mod store;
 
 pub use auth::Auth;
 pub use href::{HrefError, ShareUrl};
-pub use multistatus::{Entry, Limits, Multistatus, ParseError, parse};
+pub use multistatus::{Entry, Limits, Multistatus, ParseError, parse, parse_in};
 pub use request::{Depth, Request};
 pub use store::{DavStore, Recording, Response, Transport};

@@ -129,8 +129,19 @@ enum Field {
     SyncToken,
 }
 
-/// Parses a multistatus body.
+/// Parses a multistatus body answering a request on the share's collection.
 pub fn parse(body: &[u8], share: &ShareUrl, limits: &Limits) -> Result<Multistatus, ParseError> {
+    parse_in(body, share, &ItemPath::root(), limits)
+}
+
+/// Parses a multistatus body answering a request on the collection `dir`: relative hrefs
+/// are resolved against it (RFC 4918 §8.3).
+pub fn parse_in(
+    body: &[u8],
+    share: &ShareUrl,
+    dir: &ItemPath,
+    limits: &Limits,
+) -> Result<Multistatus, ParseError> {
     if body.len() > limits.max_body {
         return Err(ParseError::TooLarge("body"));
     }
@@ -287,7 +298,7 @@ pub fn parse(body: &[u8], share: &ShareUrl, limits: &Limits) -> Result<Multistat
                 } else if dav && local == b"response" && in_response {
                     in_response = false;
                     let raw = href.take().ok_or(ParseError::MissingHref)?;
-                    let path = share.path_of(&raw)?;
+                    let path = share.path_of_in(&raw, dir)?;
                     if !seen.insert(path.clone()) {
                         return Err(ParseError::Duplicate(path));
                     }

@@ -15,7 +15,7 @@ use csc_core::store::{ChunkStream, Listing, RemoteError, RemoteStore, WriteInfo}
 use csc_core::{ItemPath, Meta, Precondition, RemoteEntry, Version};
 
 use crate::href::ShareUrl;
-use crate::multistatus::{Limits, NO_ETAG, entity_tag, parse};
+use crate::multistatus::{Limits, NO_ETAG, entity_tag, parse, parse_in};
 use crate::request::{self, Depth, Request};
 use crate::status::error_for;
 
@@ -336,7 +336,13 @@ impl<T: Transport> DavStore<T> {
             return Err(self.fail(&response, path));
         }
         let body = self.body(response).await?;
-        let listing = parse(&body, &self.share, &self.limits)
+        // Relative hrefs resolve against the URL asked about: a file's folder, or the folder.
+        let dir = if collection {
+            path.clone()
+        } else {
+            path.parent().unwrap_or_else(ItemPath::root)
+        };
+        let listing = parse_in(&body, &self.share, &dir, &self.limits)
             .map_err(|e| RemoteError::Protocol(e.to_string()))?;
         listing
             .entries
@@ -362,7 +368,7 @@ impl<T: Transport> DavStore<T> {
             };
         }
         let body = self.body(response).await?;
-        let listing = parse(&body, &self.share, &self.limits)
+        let listing = parse_in(&body, &self.share, path, &self.limits)
             .map_err(|e| RemoteError::Protocol(e.to_string()))?;
         Ok(Ok(listing
             .entries

@@ -362,3 +362,31 @@ fn a_file_dated_before_1970_or_with_a_wrong_weekday_does_not_fail_the_listing() 
         assert!(dated(garbage).is_err(), "{garbage}");
     }
 }
+
+#[test]
+fn relative_hrefs_resolve_against_the_folder_asked_about_not_the_share() {
+    use csc_webdav::parse_in;
+    let body =
+        multistatus(&(file_response("a.txt", "\"1\"") + &file_response("sub/b.txt", "\"2\"")));
+    let paths = |dir: &str| {
+        parse_in(body.as_bytes(), &share(), &p(dir), &Limits::default())
+            .map(|l| l.entries.into_iter().map(|e| e.path).collect::<Vec<_>>())
+    };
+    // Listing docs/ (PROPFIND Depth 1), `a.txt` is docs/a.txt (RFC 4918 §8.3): read against the
+    // share it would be a.txt, and docs/ would look empty.
+    assert_eq!(
+        paths("docs"),
+        Ok(vec![p("docs/a.txt"), p("docs/sub/b.txt")])
+    );
+    assert_eq!(
+        parse(body.as_bytes(), &share(), &Limits::default()).map(|l| l
+            .entries
+            .into_iter()
+            .map(|e| e.path)
+            .collect::<Vec<_>>()),
+        Ok(vec![p("a.txt"), p("sub/b.txt")])
+    );
+    // Climbing out is refused as before.
+    let up = multistatus(&file_response("../x.txt", "\"3\""));
+    assert!(parse_in(up.as_bytes(), &share(), &p("docs"), &Limits::default()).is_err());
+}
