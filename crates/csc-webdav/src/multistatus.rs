@@ -153,7 +153,8 @@ pub fn parse_in(
     let mut saw_root = false;
     // State of the response being read.
     let mut in_response = false;
-    let mut href: Option<String> = None;
+    // The response's own hrefs (RFC 4918: several only with one status for all of them).
+    let mut hrefs: Vec<String> = Vec::new();
     let mut response_status: Option<u16> = None;
     let mut props = Props::default();
     let mut propstat: Option<(Props, Option<u16>)> = None;
@@ -197,7 +198,7 @@ pub fn parse_in(
                             return Err(ParseError::Xml("a response inside a response".into()));
                         }
                         in_response = true;
-                        href = None;
+                        hrefs.clear();
                         response_status = None;
                         props = Props::default();
                     }
@@ -209,7 +210,11 @@ pub fn parse_in(
                             p.collection = true;
                         }
                     }
-                    (true, _, _, b"href") if in_response && !empty && propstat.is_none() => {
+                    // Only an href right inside the response names it: one inside, say, a
+                    // `location` (a redirect's target) is another item.
+                    (true, _, _, b"href")
+                        if in_response && !empty && propstat.is_none() && depth == 3 =>
+                    {
                         start_field(Field::Href, &mut field, &mut text);
                     }
                     (true, _, _, b"status") if in_response && !empty => {
@@ -258,7 +263,7 @@ pub fn parse_in(
                 if let Some(f) = field.take() {
                     let value = std::mem::take(&mut text);
                     match f {
-                        Field::Href => href = Some(value),
+                        Field::Href => hrefs.push(value),
                         Field::Status => {
                             let code = status_code(&value);
                             match propstat.as_mut() {
@@ -297,21 +302,31 @@ pub fn parse_in(
                     }
                 } else if dav && local == b"response" && in_response {
                     in_response = false;
-                    let raw = href.take().ok_or(ParseError::MissingHref)?;
-                    let path = share.path_of_in(&raw, dir)?;
-                    if !seen.insert(path.clone()) {
-                        return Err(ParseError::Duplicate(path));
-                    }
-                    if out.entries.len() >= limits.max_entries {
-                        return Err(ParseError::TooLarge("entries"));
+                    if hrefs.is_empty() {
+                        return Err(ParseError::MissingHref);
                     }
                     let gone = response_status == Some(404);
-                    let meta = if gone {
-                        None
-                    } else {
-                        Some(meta_of(&path, std::mem::take(&mut props))?)
-                    };
-                    out.entries.push(Entry { path, meta });
+                    if hrefs.len() > 1 && !gone {
+                        return Err(ParseError::Xml(
+                            "a response names several items but describes only one".into(),
+                        ));
+                    }
+                    // Several items gone at once (`href*` with one 404): each is removed.
+                    for raw in std::mem::take(&mut hrefs) {
+                        let path = share.path_of_in(&raw, dir)?;
+                        if !seen.insert(path.clone()) {
+                            return Err(ParseError::Duplicate(path));
+                        }
+                        if out.entries.len() >= limits.max_entries {
+                            return Err(ParseError::TooLarge("entries"));
+                        }
+                        let meta = if gone {
+                            None
+                        } else {
+                            Some(meta_of(&path, std::mem::take(&mut props))?)
+                        };
+                        out.entries.push(Entry { path, meta });
+                    }
                 }
             }
             Event::Eof => break,

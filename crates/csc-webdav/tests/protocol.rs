@@ -390,3 +390,31 @@ fn relative_hrefs_resolve_against_the_folder_asked_about_not_the_share() {
     let up = multistatus(&file_response("../x.txt", "\"3\""));
     assert!(parse_in(up.as_bytes(), &share(), &p("docs"), &Limits::default()).is_err());
 }
+
+#[test]
+fn every_href_of_a_response_counts_and_only_the_responses_own() {
+    let base = "/remote.php/dav/files/ann";
+    // Two items gone under one status (RFC 4918 `href*`): both are removals.
+    let gone = multistatus(&format!(
+        r#"<d:response><d:href>{base}/a.txt</d:href><d:href>{base}/b.txt</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response>"#
+    ));
+    let listing = parse(gone.as_bytes(), &share(), &Limits::default()).expect("two removals");
+    let entries: Vec<_> = listing
+        .entries
+        .iter()
+        .map(|e| (e.path.clone(), e.meta.is_none()))
+        .collect();
+    assert_eq!(entries, [(p("a.txt"), true), (p("b.txt"), true)]);
+    // A redirect's target inside the response is not the item described.
+    let located = multistatus(&format!(
+        r#"<d:response><d:href>{base}/a.txt</d:href><d:propstat><d:prop><d:getetag>"1"</d:getetag><d:resourcetype/></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat><d:location><d:href>{base}/other.txt</d:href></d:location></d:response>"#
+    ));
+    let listing = parse(located.as_bytes(), &share(), &Limits::default()).expect("one file");
+    assert_eq!(listing.entries.len(), 1);
+    assert_eq!(listing.entries[0].path, p("a.txt"));
+    // Properties for several items at once say nothing about which: refused.
+    let ambiguous = multistatus(&format!(
+        r#"<d:response><d:href>{base}/a.txt</d:href><d:href>{base}/b.txt</d:href><d:propstat><d:prop><d:getetag>"1"</d:getetag></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#
+    ));
+    assert!(parse(ambiguous.as_bytes(), &share(), &Limits::default()).is_err());
+}
