@@ -104,6 +104,9 @@ pub struct Multistatus {
     pub entries: Vec<Entry>,
     /// The sync token (sync-collection reports).
     pub sync_token: Option<String>,
+    /// The server cut the report short (RFC 6578 §3.6: a 507 for the collection asked
+    /// about): more changes follow from a report with `sync_token`.
+    pub truncated: bool,
 }
 
 /// The properties of one response, as read.
@@ -306,6 +309,16 @@ pub fn parse_in(
                         return Err(ParseError::MissingHref);
                     }
                     let gone = response_status == Some(404);
+                    // RFC 6578 §3.6: the collection asked about, answered 507, marks a report
+                    // cut short; it describes no item.
+                    if response_status == Some(507) && hrefs.len() == 1 {
+                        let path = share.path_of_in(&hrefs[0], dir)?;
+                        if path == *dir {
+                            out.truncated = true;
+                            hrefs.clear();
+                            continue;
+                        }
+                    }
                     if hrefs.len() > 1 && !gone {
                         return Err(ParseError::Xml(
                             "a response names several items but describes only one".into(),

@@ -457,41 +457,77 @@ impl<T: Transport> DavStore<T> {
 
     /// A sync-collection REPORT; `Ok(None)` when the server does not support it.
     async fn report(&self, token: Option<&str>) -> Result<Option<Listing>, RemoteError> {
-        let response = self
-            .send(&request::sync_collection(&self.share, token))
-            .await?;
-        match response.status {
-            207 => {}
-            // RFC 6578 3.2: an invalid token is a 403 (or 409/412) with DAV:valid-sync-token.
-            403 | 409 | 412 if token.is_some() => return Err(RemoteError::TokenExpired),
-            400 | 403 | 404 | 405 | 415 | 422 | 501 => return Ok(None),
-            _ => return Err(self.fail(&response, &ItemPath::root())),
+        // A server may cut a report short (RFC 6578 §3.6); the rest comes from reports with
+        // the token each part ends with. Later parts win: an item may change again meanwhile.
+        let mut changes: Vec<(ItemPath, usize, Option<Meta>)> = Vec::new();
+        let mut next = token.map(str::to_owned);
+        for part in 0.. {
+            if part == MAX_REPORT_PARTS {
+                return Err(RemoteError::Protocol(format!(
+                    "the server cut its sync-collection report short {MAX_REPORT_PARTS} times in a row"
+                )));
+            }
+            let response = self
+                .send(&request::sync_collection(&self.share, next.as_deref()))
+                .await?;
+            match response.status {
+                207 => {}
+                // RFC 6578 3.2: an invalid token is a 403 (or 409/412) with DAV:valid-sync-token.
+                403 | 409 | 412 if next.is_some() => return Err(RemoteError::TokenExpired),
+                400 | 403 | 404 | 405 | 415 | 422 | 501 if part == 0 => return Ok(None),
+                _ => return Err(self.fail(&response, &ItemPath::root())),
+            }
+            let body = self.body(response).await?;
+            let report = parse(&body, &self.share, &self.limits)
+                .map_err(|e| RemoteError::Protocol(e.to_string()))?;
+            for e in report.entries {
+                if !e.path.is_root() {
+                    changes.push((e.path, part, e.meta));
+                }
+            }
+            next = report.sync_token;
+            if !report.truncated {
+                break;
+            }
+            if next.is_none() {
+                return Err(RemoteError::Protocol(
+                    "the server cut its sync-collection report short without a token to go on from"
+                        .into(),
+                ));
+            }
         }
-        let body = self.body(response).await?;
-        let report = parse(&body, &self.share, &self.limits)
-            .map_err(|e| RemoteError::Protocol(e.to_string()))?;
+        // By path, each path's parts in order; the last part's word on a path is what holds.
+        csc_core::sort::sort_by(&mut changes, |a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        let mut latest: Vec<(ItemPath, Option<Meta>)> = Vec::with_capacity(changes.len());
+        for (path, _, meta) in changes {
+            match latest.last_mut() {
+                Some(last) if last.0 == path => last.1 = meta,
+                _ => latest.push((path, meta)),
+            }
+        }
         let mut entries = Vec::new();
         let mut removed = Vec::new();
-        for e in report.entries {
-            if e.path.is_root() {
-                continue;
-            }
-            match e.meta {
-                Some(meta) => entries.push(RemoteEntry { path: e.path, meta }),
-                None => removed.push(e.path),
+        for (path, meta) in latest {
+            match meta {
+                Some(meta) => entries.push(RemoteEntry { path, meta }),
+                // In a full listing an item gone by a later part is simply not there.
+                None if token.is_some() => removed.push(path),
+                None => {}
             }
         }
-        csc_core::sort::sort_by(&mut entries, |a, b| a.path.cmp(&b.path));
         Ok(Some(Listing {
             delta: token.is_some(),
             entries,
             removed,
             unlisted: Vec::new(),
             epoch: None,
-            token: report.sync_token,
+            token: next,
         }))
     }
 }
+
+/// How many parts of a sync-collection report cut short are followed before giving up.
+const MAX_REPORT_PARTS: usize = 1000;
 
 /// A download body: the transport's, passed through.
 #[derive(Debug)]

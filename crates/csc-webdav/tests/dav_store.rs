@@ -762,3 +762,73 @@ fn a_busy_server_during_the_precondition_probe_fails_that_attempt_only_and_leave
         ]
     );
 }
+
+/// A sync-collection report the server cuts short once (RFC 6578 §3.6): the first part ends
+/// with a 507 for the collection and the token `t1`; the second, asked for with `t1`, changes
+/// b.txt again, adds c.txt and removes a.txt.
+fn report_in_two_parts(req: &Request, before: usize) -> Answer {
+    let file = |name: &str, etag: &str| {
+        format!(
+            r#"<d:response><d:href>/dav/{name}</d:href><d:propstat><d:prop><d:resourcetype/><d:getetag>"{etag}"</d:getetag><d:getcontentlength>1</d:getcontentlength></d:prop><d:status>HTTP/1.1 200 OK</d:status></d:propstat></d:response>"#
+        )
+    };
+    let body = if before == 0 {
+        format!(
+            r#"{}{}<d:response><d:href>/dav/</d:href><d:status>HTTP/1.1 507 Insufficient Storage</d:status></d:response><d:sync-token>t1</d:sync-token>"#,
+            file("a.txt", "a1"),
+            file("b.txt", "b1"),
+        )
+    } else {
+        assert!(
+            req.body.as_deref().is_some_and(|b| b.contains("t1")),
+            "asked from t1"
+        );
+        format!(
+            r#"{}{}<d:response><d:href>/dav/a.txt</d:href><d:status>HTTP/1.1 404 Not Found</d:status></d:response><d:sync-token>t2</d:sync-token>"#,
+            file("b.txt", "b2"),
+            file("c.txt", "c1"),
+        )
+    };
+    (
+        207,
+        Vec::new(),
+        format!(r#"<?xml version="1.0"?><d:multistatus xmlns:d="DAV:">{body}</d:multistatus>"#),
+    )
+}
+
+#[test]
+fn a_sync_collection_report_cut_short_is_followed_to_its_end() {
+    for token in [None, Some("t0")] {
+        let store = DavStore::new(
+            ShareUrl::new(URL).unwrap(),
+            Scripted {
+                answer: report_in_two_parts,
+                log: RefCell::new(Vec::new()),
+            },
+        );
+        let listing = run(store.list(token)).expect("both parts");
+        let entries: Vec<_> = listing
+            .entries
+            .iter()
+            .map(|e| (e.path.clone(), e.meta.version.as_str().to_owned()))
+            .collect();
+        // The later part wins for b.txt; a.txt, gone in it, is no entry.
+        assert_eq!(
+            entries,
+            [
+                (p("b.txt"), "\"b2\"".to_owned()),
+                (p("c.txt"), "\"c1\"".to_owned())
+            ],
+            "{token:?}"
+        );
+        assert_eq!(listing.token.as_deref(), Some("t2"));
+        // A delta reports the removal; a full listing simply does not hold the item.
+        let removed = if token.is_some() {
+            vec![p("a.txt")]
+        } else {
+            vec![]
+        };
+        assert_eq!(listing.removed, removed, "{token:?}");
+        assert_eq!(store.transport().log.borrow().len(), 2);
+    }
+}
