@@ -1860,16 +1860,7 @@ async fn run_synchronize(
     sync_id: &str,
 ) -> Result<JsValue, JsValue> {
     let mut items = Vec::new();
-    if signal.is_some_and(web_sys::AbortSignal::aborted)
-        || convert::response(
-            &call(
-                callbacks.begin.as_ref(),
-                &JsValue::UNDEFINED,
-                "onProgress.begin",
-            ),
-            "begin",
-        ) == OpResponse::Abort
-    {
+    if signal.is_some_and(web_sys::AbortSignal::aborted) || begin_aborts(callbacks) {
         end(callbacks, HResult::CANCELLED);
         return Err(cancelled(&items));
     }
@@ -1940,6 +1931,16 @@ async fn lock_for(slot: &ShareSlot, callbacks: &Callbacks) -> Result<ShareLock, 
         .inspect_err(|_| end(callbacks, HResult::BUSY))
 }
 
+/// Calls onProgress.begin; true if it answered 'abort'.
+fn begin_aborts(callbacks: &Callbacks) -> bool {
+    let answer = call(
+        callbacks.begin.as_ref(),
+        &JsValue::UNDEFINED,
+        "onProgress.begin",
+    );
+    convert::response(&answer, "begin") == OpResponse::Abort
+}
+
 fn end(callbacks: &Callbacks, hr: HResult) {
     let arg = Obj::new().set("result", hr.0).set("ok", hr.is_ok()).build();
     call(callbacks.end.as_ref(), &arg, "onProgress.end");
@@ -1958,15 +1959,7 @@ async fn run_pins(
         return Err(cancelled(&items));
     }
     // `begin` may abort before anything starts, as it may for a sync.
-    if convert::response(
-        &call(
-            callbacks.begin.as_ref(),
-            &JsValue::UNDEFINED,
-            "onProgress.begin",
-        ),
-        "begin",
-    ) == OpResponse::Abort
-    {
+    if begin_aborts(callbacks) {
         end(callbacks, HResult::CANCELLED);
         return Err(cancelled(&items));
     }

@@ -118,6 +118,12 @@ pub enum CacheError {
     },
 }
 
+/// True for an http(s) URL (an item's or a share's), false for a share-relative path.
+fn is_url(s: &str) -> bool {
+    let lower = s.trim_start().to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
 /// What is wrong with `url`, inside a share but not an item's URL, in the caller's terms
 /// (`HrefError` words it for a server's answer).
 fn not_an_item_url(url: &str, e: &HrefError) -> String {
@@ -330,8 +336,7 @@ impl Cache {
     /// empty path or `/` is the root).
     pub fn locate(&self, path: &str) -> Result<(Rc<ShareSlot>, ItemPath), CacheError> {
         let shares = self.shares()?;
-        let lower = path.trim_start().to_ascii_lowercase();
-        if lower.starts_with("http://") || lower.starts_with("https://") {
+        if is_url(path) {
             // The share with the longest URL that contains it (shares may nest).
             let mut best: Option<(&Rc<ShareSlot>, ItemPath)> = None;
             // Why a URL inside a share is not an item's, said to the caller.
@@ -383,18 +388,14 @@ impl Cache {
             None => Err(CacheError::ShareNeeded {
                 shares: self.share_list(),
             }),
-            Some(u) => {
-                let lower = u.trim_start().to_ascii_lowercase();
-                let absolute = lower.starts_with("http://") || lower.starts_with("https://");
-                match absolute.then(|| self.locate(u)) {
-                    Some(Ok((slot, _))) => Ok(slot),
-                    Some(Err(CacheError::Closed)) => Err(CacheError::Closed),
-                    _ => Err(CacheError::UnknownShare {
-                        url: u.to_owned(),
-                        shares: self.share_list(),
-                    }),
-                }
-            }
+            Some(u) => match is_url(u).then(|| self.locate(u)) {
+                Some(Ok((slot, _))) => Ok(slot),
+                Some(Err(CacheError::Closed)) => Err(CacheError::Closed),
+                _ => Err(CacheError::UnknownShare {
+                    url: u.to_owned(),
+                    shares: self.share_list(),
+                }),
+            },
         }
     }
 

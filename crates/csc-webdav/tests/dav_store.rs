@@ -509,49 +509,15 @@ fn where_folder_etags_do_not_follow_their_content_every_walk_lists_every_folder(
     assert_eq!(f2.meta.size, b"changed too".len() as u64);
 }
 
-/// A server that answers every request with one fixed response.
-#[derive(Debug)]
-struct Canned {
-    status: u16,
-    headers: Vec<(&'static str, String)>,
-    body: Vec<u8>,
-}
-
-impl Transport for Canned {
-    type Body = VecBody;
-
-    async fn send<U: ChunkStream>(
-        &self,
-        _req: &Request,
-        _upload: Option<U>,
-    ) -> Result<Response<VecBody>, RemoteError> {
-        Ok(FakeDav::respond(
-            self.status,
-            self.headers.clone(),
-            &self.body,
-        ))
-    }
-
-    fn now_ms(&self) -> i64 {
-        0
-    }
-}
-
 #[test]
 fn a_resumed_download_is_refused_when_the_server_answers_another_version_or_another_range() {
     let expected = Version::new("\"v1\"");
     let resume = |etag: &str, range: &str| {
-        let store = DavStore::new(
-            ShareUrl::new(URL).unwrap(),
-            Canned {
-                status: 206,
-                headers: vec![
-                    ("ETag", etag.to_owned()),
-                    ("Content-Range", range.to_owned()),
-                ],
-                body: b"tail".to_vec(),
-            },
-        );
+        let headers = vec![
+            ("ETag", etag.to_owned()),
+            ("Content-Range", range.to_owned()),
+        ];
+        let store = scripted(move |_, _| (206, headers.clone(), "tail".to_owned()));
         run(store.read(&p("a.txt"), Some(&expected), Some(4..u64::MAX))).map(|(meta, _)| meta)
     };
     // The version asked for, from where the part ends: appended.
@@ -575,11 +541,25 @@ fn a_resumed_download_is_refused_when_the_server_answers_another_version_or_anot
 /// A scripted answer: status, headers, body.
 type Answer = (u16, Vec<(&'static str, String)>, String);
 
+/// The answer to a request, by the request and how many times it came before.
+type Script = dyn Fn(&Request, usize) -> Answer;
+
 /// A server in a function of the request and of how many times the same method and URL came
 /// before; it logs what it was sent.
 struct Scripted {
-    answer: fn(&Request, usize) -> Answer,
+    answer: Box<Script>,
     log: RefCell<Vec<String>>,
+}
+
+/// A store on a [`Scripted`] server.
+fn scripted(answer: impl Fn(&Request, usize) -> Answer + 'static) -> DavStore<Scripted> {
+    DavStore::new(
+        ShareUrl::new(URL).unwrap(),
+        Scripted {
+            answer: Box::new(answer),
+            log: RefCell::new(Vec::new()),
+        },
+    )
 }
 
 impl Transport for Scripted {
@@ -630,18 +610,9 @@ fn folder_without_etag(req: &Request, before: usize, full: bool) -> Answer {
 #[test]
 fn a_folder_without_an_etag_is_deleted_only_when_the_server_shows_it_empty() {
     let no_etag = Version::new(csc_webdav::multistatus::NO_ETAG);
-    let store = |answer| {
-        DavStore::new(
-            ShareUrl::new(URL).unwrap(),
-            Scripted {
-                answer,
-                log: RefCell::new(Vec::new()),
-            },
-        )
-    };
     // Someone added d/new.docx since the listing: a DELETE (recursive in WebDAV, and without
     // a condition to hold) would take it; the folder is kept instead.
-    let full = store(|r, n| folder_without_etag(r, n, true));
+    let full = scripted(|r, n| folder_without_etag(r, n, true));
     let refused = run(full.delete(&p("d"), &no_etag));
     assert!(
         matches!(&refused, Err(RemoteError::Conflict { path, .. }) if *path == p("d")),
@@ -658,7 +629,7 @@ fn a_folder_without_an_etag_is_deleted_only_when_the_server_shows_it_empty() {
         full.transport().log.borrow()
     );
     // Empty, as the engine leaves it after deleting the children it listed: deleted.
-    let empty = store(|r, n| folder_without_etag(r, n, false));
+    let empty = scripted(|r, n| folder_without_etag(r, n, false));
     run(empty.delete(&p("d"), &no_etag)).expect("an empty folder is deleted");
     assert!(
         empty
@@ -693,17 +664,7 @@ fn compressed_or_chunked(req: &Request, _: usize, compressed: bool) -> Answer {
 fn a_download_sent_compressed_or_without_a_length_takes_the_files_size_and_etag_from_the_server() {
     let v1 = Version::new("\"v1\"");
     for compressed in [true, false] {
-        let store = DavStore::new(
-            ShareUrl::new(URL).unwrap(),
-            Scripted {
-                answer: if compressed {
-                    |r, n| compressed_or_chunked(r, n, true)
-                } else {
-                    |r, n| compressed_or_chunked(r, n, false)
-                },
-                log: RefCell::new(Vec::new()),
-            },
-        );
+        let store = scripted(move |r, n| compressed_or_chunked(r, n, compressed));
         let (meta, _) = run(store.read(&p("a.txt"), Some(&v1), None)).expect("a whole file");
         // The engine holds what arrives to this size: 26 bytes, not the 12 sent or 0.
         assert_eq!((meta.size, meta.version), (26, v1.clone()), "{compressed}");
@@ -728,13 +689,7 @@ fn probe_meets_a_busy_server(req: &Request, before: usize) -> Answer {
 
 #[test]
 fn a_busy_server_during_the_precondition_probe_fails_that_attempt_only_and_leaves_no_probe_file() {
-    let store = DavStore::new(
-        ShareUrl::new(URL).unwrap(),
-        Scripted {
-            answer: probe_meets_a_busy_server,
-            log: RefCell::new(Vec::new()),
-        },
-    );
+    let store = scripted(probe_meets_a_busy_server);
     let v = Version::new("\"e\"");
     // A 503 says nothing of If-None-Match: the write fails as transient (the engine retries),
     // rather than the share being taken for one that ignores preconditions for good.
@@ -799,13 +754,7 @@ fn report_in_two_parts(req: &Request, before: usize) -> Answer {
 #[test]
 fn a_sync_collection_report_cut_short_is_followed_to_its_end() {
     for token in [None, Some("t0")] {
-        let store = DavStore::new(
-            ShareUrl::new(URL).unwrap(),
-            Scripted {
-                answer: report_in_two_parts,
-                log: RefCell::new(Vec::new()),
-            },
-        );
+        let store = scripted(report_in_two_parts);
         let listing = run(store.list(token)).expect("both parts");
         let entries: Vec<_> = listing
             .entries
