@@ -2280,7 +2280,7 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
                 _ => None,
             })
             .collect();
-        crate::sort::sort_by(&mut deleted_dirs, |a, b| a.cmp(b));
+        crate::sort::sort(&mut deleted_dirs);
         let mut sources: HashMap<ContentHash, Vec<ItemPath>> = HashMap::new();
         for op in plan.ops() {
             if let Action::DeleteLocal { path } = &op.action
