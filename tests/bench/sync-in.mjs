@@ -114,7 +114,13 @@ try {
             if (out instanceof IDBTransaction) {
               // How long transactions take, from creation to their end.
               const start = performance.now();
+              const stores = [...out.objectStoreNames].join('+');
               const ended = () => {
+                const took = performance.now() - start;
+                if (took > 200) {
+                  window.slowTransactions = window.slowTransactions ?? [];
+                  window.slowTransactions.push(`${window.idbPhase ?? '-'} ${stores} ${Math.round(took)} ms, from ${Math.round(start)}`);
+                }
                 const k = `${window.idbPhase ?? '-'} transaction ms`;
                 window.idbCalls[k] = Math.round((window.idbCalls[k] ?? 0) + performance.now() - start);
               };
@@ -128,17 +134,19 @@ try {
     }
     // Every fetch of the page: the request as made, and the most in flight at once.
     const real = window.fetch.bind(window);
-    window.net = { log: [], inFlight: 0, maxInFlight: 0, busy: 0 };
+    window.net = { log: [], starts: [], lastEnd: 0, inFlight: 0, maxInFlight: 0, busy: 0 };
     window.fetch = async (input, init) => {
       const request = new Request(input, init);
       const copy = request.clone();
       window.net.log.push(copy);
+      window.net.starts.push(performance.now());
       window.net.inFlight += 1;
       window.net.maxInFlight = Math.max(window.net.maxInFlight, window.net.inFlight);
       const start = performance.now();
       try {
         return await real(request);
       } finally {
+        window.net.lastEnd = performance.now();
         window.net.inFlight -= 1;
         window.net.busy += performance.now() - start;
       }
@@ -159,6 +167,7 @@ try {
         });
         const t0 = performance.now();
         window.idbPhase = 'pin';
+        window.pinStart = t0;
         // The first sync-in: pin the folder deep and fill it, in one call; its two halves
         // (the names, then the content) timed apart.
         const pinned = await cache.pin('data', { deep: true });
@@ -167,8 +176,12 @@ try {
         window.idbPhase = 'fill';
         const fillStart = performance.now();
         net.busy = 0;
+        net.starts = [];
         const filled = await cache.synchronize('data', { syncIn: true, fillSparse: true });
         const ms = performance.now() - t0;
+        // The fill's own work before its first request and after its last answer.
+        const fillLead = net.starts[0] - fillStart;
+        const fillTail = performance.now() - net.lastEnd;
         // How many requests were in flight on average while filling (until the headers).
         const meanInFlight = net.busy / (performance.now() - fillStart);
         window.idbPhase = 'after';
@@ -195,7 +208,7 @@ try {
         const stored = (await cache.enumItems('data', { flat: true, filesOnly: true })).length;
         if (stored !== files) throw new Error(`the cache holds ${stored} files, not ${files}`);
         cache.close();
-        return { ms, pinMs, requests, gets, concurrency, meanInFlight, listing, noop, noopMs };
+        return { ms, pinMs, fillLead, fillTail, requests, gets, concurrency, meanInFlight, listing, noop, noopMs };
       },
       { dav, token, round, files },
     );
@@ -221,7 +234,9 @@ try {
           body: listing.body || undefined,
         });
         if (!response.ok) throw new Error(`listing: ${response.status}`);
-        const xml = new DOMParser().parseFromString(await response.text(), 'application/xml');
+        const listingText = await response.text();
+        const listingMs = performance.now() - t0;
+        const xml = new DOMParser().parseFromString(listingText, 'application/xml');
         const DAV = 'DAV:';
         const urls = [];
         for (const r of xml.getElementsByTagNameNS(DAV, 'response')) {
@@ -266,7 +281,7 @@ try {
         await writes;
         const ms = performance.now() - t0;
         db.close();
-        return { ms, meanInFlight: window.net.busy / ms };
+        return { ms, listingMs, meanInFlight: window.net.busy / ms };
       },
       { round, listing, concurrency, batch, files },
     );
@@ -305,12 +320,13 @@ try {
           writeFileSync(profileFile, JSON.stringify(profile));
           printTop(profile);
           console.log('IndexedDB calls:', await page.evaluate(() => window.idbCalls));
+          console.log('Slow transactions (pin started at', await page.evaluate(() => Math.round(window.pinStart)), '):', await page.evaluate(() => window.slowTransactions));
         }
         engine.push(e.ms);
         shape ??= e;
         console.log(
           `round ${round + 1} engine:  ${files} files in ${e.ms.toFixed(0)} ms = ${((files * 1000) / e.ms).toFixed(0)} files/s ` +
-            `(names pinned in ${e.pinMs.toFixed(0)} ms; ${e.requests} requests, ${e.gets} GETs, at most ${e.concurrency} in flight, ${e.meanInFlight.toFixed(1)} on average while filling; no-op sync: ${e.noop.length} request(s) in ${e.noopMs.toFixed(0)} ms: ${e.noop.join(', ')})`,
+            `(names pinned in ${e.pinMs.toFixed(0)} ms; the fill's first request after ${e.fillLead.toFixed(0)} ms, its end ${e.fillTail.toFixed(0)} ms after the last answer; ${e.requests} requests, ${e.gets} GETs, at most ${e.concurrency} in flight, ${e.meanInFlight.toFixed(1)} on average while filling; no-op sync: ${e.noop.length} request(s) in ${e.noopMs.toFixed(0)} ms: ${e.noop.join(', ')})`,
         );
       } else {
         // Round 1 runs the engine first, so the request shape is known here.
@@ -318,7 +334,7 @@ try {
         ceiling.push(c.ms);
         console.log(
           `round ${round + 1} ceiling: ${files} files in ${c.ms.toFixed(0)} ms = ${((files * 1000) / c.ms).toFixed(0)} files/s ` +
-            `(same listing request, ${shape.concurrency} in flight, ${c.meanInFlight.toFixed(1)} on average; ${batch} files per transaction)`,
+            `(listing fetched in ${c.listingMs.toFixed(0)} ms; same listing request, ${shape.concurrency} in flight, ${c.meanInFlight.toFixed(1)} on average; ${batch} files per transaction)`,
         );
       }
     }

@@ -441,6 +441,9 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
       unknownCallback: await grab(() => c.pin('t6', { onProgress: { itemEnd() {} } })),
       pinAborted: await grab(() => c.pin('t6', { onProgress: { begin: () => 'ABORT' } })),
       badNewName: await grab(() => c.resolveConflict('t6/a.txt', 'keepAllChanges', 'a/b.txt')),
+      matchWithoutPaths: await grab(() => c.addEventListener('*', () => {}, { match: 'child' })),
+      excludeOneType: await grab(() => c.addEventListener('itemPinned', () => {}, { exclude: ['itemPinned'] })),
+      negativeTimeout: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad5', shares: [{ url: 'http://127.0.0.1:9/dav/', timeoutMs: -5 }] })),
     };
   });
   const typeError = (e, mention) => {
@@ -485,6 +488,12 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
   // begin's answer aborts a pin as it does a sync, in any case.
   assert.equal(errors.pinAborted?.code, 'Cancelled', JSON.stringify(errors.pinAborted));
   invalid(errors.badNewName, 'newName');
+  // Listener options that would be silently meaningless.
+  invalid(errors.matchWithoutPaths, 'give paths too');
+  invalid(errors.excludeOneType, "type '*' only");
+  // A number out of range is said in JavaScript's words, not Rust's.
+  typeError(errors.negativeTimeout, 'options.shares[0].timeoutMs');
+  assert.ok(errors.negativeTimeout.message.includes('a whole number from 0 to 4294967295'), errors.negativeTimeout.message);
   assert.equal(errors.missing?.code, 'NotFound', JSON.stringify(errors.missing));
   // The refused name was not written under a replacement character either.
   assert.equal(errors.replaced?.code, 'NotFound', JSON.stringify(errors.replaced));

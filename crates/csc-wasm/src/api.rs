@@ -263,9 +263,9 @@ export interface OfflineFilesEvent {
 export interface ListenerOptions {
   /** Only events about these items (and events about no item). */
   paths?: Path | Path[];
-  /** Which items relative to `paths` pass (default `selfOrDescendant`). */
+  /** Which items relative to `paths` pass (default `selfOrDescendant`); only with `paths`. */
   match?: 'self' | 'child' | 'descendant' | 'selfOrChild' | 'selfOrDescendant';
-  /** With type `'*'`: event types not to deliver. */
+  /** Only with type `'*'`: event types not to deliver. */
   exclude?: EventType[];
 }
 
@@ -1615,6 +1615,18 @@ impl OfflineFilesCache {
             &["paths", "match", "exclude"],
         )?;
         let kind = event_id(&kind, "addEventListener: type")?;
+        // Both would be silently meaningless: a listener of one type never hears another, and
+        // `match` says how the items relate to `paths`.
+        if kind.is_some() && args.exclude.is_some() {
+            return Err(invalid(
+                "addEventListener: options.exclude applies to type '*' only: listen to '*' and exclude types, or leave exclude out",
+            ));
+        }
+        if args.mode.is_some() && (args.paths.is_undefined() || args.paths.is_null()) {
+            return Err(invalid(
+                "addEventListener: options.match says how items relate to options.paths: give paths too, or leave match out",
+            ));
+        }
         let exclude = args
             .exclude
             .unwrap_or_default()

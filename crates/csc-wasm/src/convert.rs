@@ -34,13 +34,24 @@ pub(crate) fn options<T: DeserializeOwned>(
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner().to_string();
-        let inner = inner.trim_start_matches("Error: ");
+        let inner = js_words(inner.trim_start_matches("Error: "));
         if path == "." {
             type_error(&format!("{what}: {inner}"))
         } else {
             type_error(&format!("{what}.{path}: {inner}"))
         }
     })
+}
+
+/// serde's error message with Rust's number types said as a JavaScript caller knows them
+/// ("expected u32" means nothing to one).
+fn js_words(message: &str) -> String {
+    message
+        .replace(
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        )
+        .replace("expected u64", "expected a whole number of at least 0")
 }
 
 /// Refuses keys of an options object that are not among `fields`.
