@@ -81,6 +81,9 @@ before(async () => {
   seed('t7', { 'cafe\u0301.txt': 'written there' });
   seed('t8', { 'a.txt': 'original', 'b.txt': 'bravo' });
   seed('t9', { 'a.txt': 'original' });
+  const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${String(i).padStart(3, '0')}.txt`, `file ${i}`]));
+  seed('t10', many);
+  seed('t11', many);
   port = await freePort();
   origin = `http://127.0.0.1:${port}`;
   dav = `${origin}/dav/`;
@@ -356,6 +359,74 @@ test('aborting through the signal stops the sync after the current item; finishe
   await context.close();
 });
 
+test('a pin that fills stops its fill when the signal aborts or the cache closes; the pins stay and a later sync fills the rest', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-t10');
+  // Stopped at the first filled file's result: 300 files make several groups, so the fill
+  // has most of its work left.
+  const stop = (how) =>
+    page.evaluate(async ({ folder, how }) => {
+      const controller = new AbortController();
+      // The folder's own result comes first; the files' after it.
+      const off = (e) => {
+        if (e.path.endsWith('.txt')) how === 'signal' ? controller.abort() : window.cache.close();
+      };
+      window.cache.addEventListener('syncFileResult', off);
+      try {
+        await window.cache.pin(folder, { deep: true, fill: true, signal: controller.signal });
+        return { rejected: false };
+      } catch (e) {
+        return { rejected: true, name: e.name, code: e.code };
+      }
+    }, { folder: how === 'signal' ? 't10' : 't11', how });
+  const aborted = await stop('signal');
+  assert.equal(aborted.rejected, true, JSON.stringify(aborted));
+  assert.equal(aborted.name, 'AbortError');
+  assert.equal(aborted.code, 'Cancelled');
+  const state = await page.evaluate(async () => {
+    const files = await window.cache.enumItems('t10', { flat: true, filesOnly: true });
+    return { files: files.length, pinned: files.filter((i) => i.pinned).length, sparse: files.filter((i) => i.sparse).length };
+  });
+  assert.equal(state.files, 300, JSON.stringify(state));
+  assert.equal(state.pinned, 300, 'the pins stay');
+  assert.ok(state.sparse > 0 && state.sparse < 300, `the fill stopped part way (${state.sparse} sparse)`);
+  const rest = await page.evaluate(() => window.cache.synchronize('t10'));
+  assert.equal(rest.ok, true, JSON.stringify(rest).slice(0, 500));
+  const sparse = await page.evaluate(async () => (await window.cache.enumItems('t10', { flat: true, filesOnly: true })).filter((i) => i.sparse).length);
+  assert.equal(sparse, 0, 'a later sync fills the rest');
+  // close() stops the fill the same way, instead of letting it fail on the closed database.
+  const closed = await stop('close');
+  assert.equal(closed.rejected, true, JSON.stringify(closed));
+  assert.equal(closed.code, 'Cancelled', JSON.stringify(closed));
+  await context.close();
+});
+
+test('free() and Symbol.dispose close the cache first, so nothing of it stays open', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-free');
+  const outcome = await page.evaluate(async ({ dav, token }) => {
+    // Deleting a database waits while a connection to it is open (a closing one may still
+    // finish its transactions first).
+    const deleted = (name) =>
+      new Promise((resolve) => {
+        const r = indexedDB.deleteDatabase(name);
+        const wait = setTimeout(() => resolve('still open after 5 s'), 5000);
+        r.onsuccess = () => {
+          clearTimeout(wait);
+          resolve('deleted');
+        };
+        r.onerror = () => resolve(`failed: ${r.error}`);
+      });
+    window.cache.free();
+    const freed = await deleted('db-free');
+    const other = await window.of.OfflineFilesCache.open({ name: 'db-dispose', shares: [{ url: dav, auth: { bearer: token } }] });
+    other[Symbol.dispose]();
+    return { freed, disposed: await deleted('db-dispose') };
+  }, { dav, token });
+  assert.deepEqual(outcome, { freed: 'deleted', disposed: 'deleted' });
+  await context.close();
+});
+
 test('listeners get the event types they ask for, without the excluded ones, for the paths they name', async () => {
   const context = await browser.newContext();
   const page = await openPage(context, 'db-t5');
@@ -443,6 +514,9 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
       badNewName: await grab(() => c.resolveConflict('t6/a.txt', 'keepAllChanges', 'a/b.txt')),
       matchWithoutPaths: await grab(() => c.addEventListener('*', () => {}, { match: 'child' })),
       excludeOneType: await grab(() => c.addEventListener('itemPinned', () => {}, { exclude: ['itemPinned'] })),
+      policyAndHandler: await grab(() => c.synchronize('t6', { conflictPolicy: 'keepRemote', onConflict: () => 'none' })),
+      pinForAlone: await grab(() => c.synchronize('t6', { pinFor: 'all' })),
+      emptySyncId: await grab(() => c.synchronize('t6', { syncId: '' })),
       negativeTimeout: await grab(() => of.OfflineFilesCache.open({ name: 'db-bad5', shares: [{ url: 'http://127.0.0.1:9/dav/', timeoutMs: -5 }] })),
     };
   });
@@ -491,6 +565,10 @@ test('arguments of the wrong type are TypeErrors that name the argument, wrong v
   // Listener options that would be silently meaningless.
   invalid(errors.matchWithoutPaths, 'give paths too');
   invalid(errors.excludeOneType, "type '*' only");
+  // Options the sync would silently not use.
+  invalid(errors.policyAndHandler, 'leave one of them out');
+  invalid(errors.pinForAlone, 'pinNewFiles: true');
+  invalid(errors.emptySyncId, 'syncId');
   // A number out of range is said in JavaScript's words, not Rust's.
   typeError(errors.negativeTimeout, 'options.shares[0].timeoutMs');
   assert.ok(errors.negativeTimeout.message.includes('a whole number from 0 to 4294967295'), errors.negativeTimeout.message);

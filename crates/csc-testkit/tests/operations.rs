@@ -4,7 +4,9 @@
 #[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
 use wasm_bindgen_test::wasm_bindgen_test as test;
 
-use csc_core::engine::{DeleteOptions, Engine, EngineConfig, EngineError, EnumOptions, PinOptions};
+use csc_core::engine::{
+    DeleteOptions, Engine, EngineConfig, EngineError, EnumOptions, PinOptions, SyncProgress,
+};
 use csc_core::events::{EventFilter, HResult};
 use csc_core::win::{
     DeleteFlags, EnumFlags, EventId, ItemFilterFlags, PinControlFlags, SyncControl,
@@ -13,7 +15,7 @@ use csc_core::win::{
 use csc_core::{CaseRule, ItemPath, LocalChanges, PinSources, Presence, Share};
 use csc_testkit::mem::{Faults, MemLocal, MemRemote, SimRuntime, run};
 use csc_testkit::p;
-use csc_testkit::rig::{Rig, share, two_way};
+use csc_testkit::rig::{Rig, deep_fill, share, two_way};
 
 fn docs() -> Rig {
     let rig = Rig::new();
@@ -113,6 +115,58 @@ fn pinning_a_folder_not_deep_pins_its_new_children_at_the_next_sync_with_pinnewf
     rig.sync(two_way()).unwrap();
     assert_eq!(rig.local.contents()[&p("docs/a.txt")], b"alpha");
     assert_eq!(pins(&rig, "docs/a.txt"), PinSources::USER);
+}
+
+#[test]
+fn a_pin_stops_its_fill_when_the_progress_asks_to_abort_and_the_pins_stay() {
+    /// Asks to abort from its `after`-th QueryAbort on (the first is before the pinned path).
+    struct AbortAfter {
+        calls: usize,
+        after: usize,
+    }
+    impl SyncProgress for AbortAfter {
+        fn query_abort(&mut self) -> bool {
+            self.calls += 1;
+            self.calls >= self.after
+        }
+    }
+    let rig = Rig::new();
+    for i in 0..200 {
+        rig.remote.put_file(
+            &p(&format!("docs/f{i:03}.txt")),
+            format!("file {i}").as_bytes(),
+        );
+    }
+    let mut progress = AbortAfter { calls: 0, after: 5 };
+    let result = run(rig.engine.pin(&[p("docs")], deep_fill(), &mut progress));
+    assert!(matches!(result, Err(EngineError::Cancelled)), "{result:?}");
+    let files: Vec<_> = rig
+        .local
+        .items()
+        .into_values()
+        .filter(|s| !s.entry.kind().is_dir())
+        .collect();
+    assert_eq!(files.len(), 200, "every file is in the cache");
+    assert!(
+        files.iter().all(|s| s.entry.pins.is_pinned()),
+        "the pins stay"
+    );
+    let sparse = files
+        .iter()
+        .filter(|s| s.entry.local.presence == Presence::Sparse)
+        .count();
+    assert!(
+        sparse > 0 && sparse < 200,
+        "the fill stopped part way: {sparse} sparse"
+    );
+    rig.sync(two_way()).unwrap();
+    assert!(
+        rig.local
+            .items()
+            .values()
+            .all(|s| s.entry.local.presence != Presence::Sparse),
+        "a later sync fills the rest"
+    );
 }
 
 #[test]

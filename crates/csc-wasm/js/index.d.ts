@@ -1,6 +1,10 @@
 // The types of the npm package `offline-files`.
 
-export * from './csc_wasm.js';
+// The generated module's declarations are types here, except the class index.js exports:
+// its loader functions (initSync, the default init) and BackgroundSync's constructor are not
+// part of the package.
+export type * from './csc_wasm.js';
+export { OfflineFilesCache } from './csc_wasm.js';
 export * from './constants.js';
 
 /** The codes an `OfflineFilesError` carries. */

@@ -41,6 +41,16 @@ export function load(wasm) {
   return loading;
 }
 
+// free() (and `using`, through Symbol.dispose) releases the object; it closes the cache
+// first, or a page leading the background schedule would keep its passes, its lock and its
+// database connection with nothing left to close them.
+const free = OfflineFilesCache.prototype.free;
+OfflineFilesCache.prototype.free = function () {
+  if (this.__wbg_ptr) this.close();
+  free.call(this);
+};
+if (Symbol.dispose) OfflineFilesCache.prototype[Symbol.dispose] = OfflineFilesCache.prototype.free;
+
 const open = OfflineFilesCache.open;
 OfflineFilesCache.open = async function (options) {
   await load();

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use csc_core::engine::{
-    ConflictHandler, ConflictInfo, DeleteOptions, EngineError, EnumOptions, PinOptions,
-    SimpleProgress, SyncErrorInfo, SyncOptions, SyncProgress,
+    CancelToken, ConflictHandler, ConflictInfo, DeleteOptions, EngineError, EnumOptions,
+    PinOptions, SimpleProgress, SyncErrorInfo, SyncOptions, SyncProgress,
 };
 use csc_core::events::{EventFilter, HResult, ItemRef, PathFilter, SubscriberId, SyncId};
 use csc_core::plan::HandlerAnswer;
@@ -65,6 +65,9 @@ export type Resolution =
   | 'keepLocal' | 'keepRemote' | 'keepAllChanges' | 'keepLatest' | 'log' | 'skip' | 'abort' | 'none'
   | number;
 
+/** The resolutions that settle a stored conflict (resolveConflict). */
+export type Decision = 'keepLocal' | 'keepRemote' | 'keepAllChanges' | 'keepLatest' | 'skip' | number;
+
 export interface CopyInfo {
   kind: 'file' | 'directory' | 'link';
   size: number;
@@ -115,18 +118,21 @@ export interface SyncOptions {
   syncOut?: boolean;
   fillSparse?: boolean;
   pinNewFiles?: boolean;
-  /** Whose pins PINNEWFILES makes (default the user's). */
+  /** Whose pins PINNEWFILES makes (default the user's); only with `pinNewFiles`. */
   pinFor?: 'user' | 'userPolicy' | 'all' | 'redir';
+  /** A new link that PINNEWFILES pins pins its target too; only with `pinNewFiles`. */
   pinLinkTargets?: boolean;
   skipSuspendedDirs?: boolean;
   background?: boolean;
   noNewFilesOut?: boolean;
   /** Progress callbacks may lag behind the work (ASYNCPROGRESS). */
   asyncProgress?: boolean;
+  /** How conflicts are settled without `onConflict` (given both, the sync is refused). */
   conflictPolicy?: 'keepLocal' | 'keepRemote' | 'keepLatest';
   /** The user confirmed this sync's deletions: lifts the mass-deletion safety valve. */
   allowDeletes?: boolean;
-  /** Asked for each conflict (awaited: it may show a dialog); overrides `conflictPolicy`. */
+  /** Asked for each conflict (awaited: it may show a dialog); decides every conflict, so it
+   * goes without `conflictPolicy`. */
   onConflict?: (conflict: ConflictInfo) => ConflictAnswer | Resolution | Promise<ConflictAnswer | Resolution>;
   onProgress?: ProgressCallbacks;
   /** Stops the sync after the current item (small files go in groups of up to 64: after the current group, all of it reported); the promise rejects with an `AbortError`. */
@@ -547,6 +553,19 @@ impl SyncArgs {
                 "synchronize: options give the sync no direction: set syncIn and/or syncOut to true (or fillSparse), or give flags with SyncControl.SYNCIN / SYNCOUT / FILLSPARSE",
             ));
         }
+        // Both act only on the new files PINNEWFILES pins: without it they would do nothing.
+        if (self.pin_for.is_some() || self.pin_link_targets == Some(true))
+            && !control.flags.contains(SyncControlFlags::PINNEWFILES)
+        {
+            return Err(invalid(
+                "synchronize: options.pinFor and pinLinkTargets say how new server files are pinned, which only pinNewFiles does: add pinNewFiles: true, or leave them out",
+            ));
+        }
+        if self.sync_id.as_deref() == Some("") {
+            return Err(invalid(
+                "synchronize: options.syncId is empty: give a name that tells this sync's events apart, or leave it out for a fresh one",
+            ));
+        }
         if let Some(p) = self.pin_for {
             control.flags |= sync_pin_flag(p);
         }
@@ -562,6 +581,15 @@ impl SyncArgs {
                 ));
             }
             control.policy = policy;
+        }
+        // As in Windows, a handler decides every conflict and the CR_* policy is not used;
+        // given both, the policy would be silently ignored (even for the handler's 'none').
+        if control.policy != ConflictPolicy::Default
+            && !(self.on_conflict.is_undefined() || self.on_conflict.is_null())
+        {
+            return Err(invalid(
+                "synchronize: options.conflictPolicy (or a CR_* value in options.flags) is not used when onConflict is given, which decides every conflict: leave one of them out, or answer the policy's resolution from onConflict",
+            ));
         }
         Ok(control)
     }
@@ -649,6 +677,8 @@ struct Sink<'a> {
     items: &'a mut Vec<JsValue>,
     /// The item whose result the caller answered RETRY: its next result replaces that one.
     retrying: Option<ItemPath>,
+    /// Cancelled by `close()` (see [`ShareSlot::running`]).
+    closing: Option<CancelToken>,
 }
 
 impl<'a> Sink<'a> {
@@ -665,11 +695,19 @@ impl<'a> Sink<'a> {
             operations: HashMap::new(),
             items,
             retrying: None,
+            closing: None,
         }
+    }
+
+    /// Stops, as the signal does, when `token` is cancelled.
+    fn cancelled_by(mut self, token: CancelToken) -> Self {
+        self.closing = Some(token);
+        self
     }
 
     fn aborted(&self) -> bool {
         self.signal.is_some_and(web_sys::AbortSignal::aborted)
+            || self.closing.as_ref().is_some_and(CancelToken::is_cancelled)
     }
 
     fn result(&mut self, path: &ItemPath, hr: HResult, info: Option<&SyncErrorInfo>) -> OpResponse {
@@ -1421,7 +1459,7 @@ impl OfflineFilesCache {
     pub fn resolve_conflict(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "Resolution")] resolution: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "Decision")] resolution: JsValue,
         #[wasm_bindgen(js_name = newName)] new_name: Option<StringArg>,
     ) -> js_sys::Promise {
         let new_name: JsValue = new_name.map(JsValue::from).unwrap_or_default();
@@ -1571,7 +1609,7 @@ impl OfflineFilesCache {
     pub fn suspend_root(
         &self,
         #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
-        suspend: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "boolean")] suspend: JsValue,
     ) -> js_sys::Promise {
         let cache = Rc::clone(&self.cache);
         future_to_promise(async move {
@@ -1978,7 +2016,10 @@ async fn run_pins(
     let mut overall = HResult::S_OK;
     for (slot, paths) in groups {
         let _lock = lock_for(&slot, callbacks).await?;
-        let mut sink = Sink::new(&slot.url, callbacks, signal, &mut items);
+        // close() stops a pin (its fill may be long) as it stops a sync.
+        let token = CancelToken::new();
+        let _running = slot.running(token.clone());
+        let mut sink = Sink::new(&slot.url, callbacks, signal, &mut items).cancelled_by(token);
         let result = if pin {
             slot.engine.pin(&paths, opts, &mut sink).await
         } else {

@@ -5,10 +5,17 @@ import {
   OfflineFilesError,
   SyncControl,
   SyncState,
+  type BackgroundSync,
   type Item,
   type OfflineFilesEvent,
   type SyncOptions,
 } from 'offline-files';
+import * as pkg from 'offline-files';
+
+// What index.js does not export is no value to the types either (tsc fails if this line
+// becomes valid).
+// @ts-expect-error initSync is the generated module's, not the package's
+void pkg.initSync;
 
 const status = document.getElementById('status')!;
 
@@ -31,6 +38,9 @@ async function main(): Promise<string> {
   } catch (e) {
     if (e instanceof OfflineFilesError) code = e.code;
   }
+  const background: BackgroundSync = cache.backgroundSync;
+  const leads: boolean = background.isLeader;
+  void leads;
   cache.close();
   const stable: number = SyncState.Stable;
   return `${text}|${item?.dirty}|${code}|${stable}`;

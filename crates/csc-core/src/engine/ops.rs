@@ -519,8 +519,11 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
         if !fill.is_empty() {
             let sync = SyncOptions::new(to_fill, SyncControl::new(fill));
             let mut run = Run::new(self, &sync).await?;
-            if let Err(e) = run.fill().await {
-                overall = e.hresult();
+            match run.fill(progress).await {
+                Ok(()) => {}
+                // Stopped by the caller: the pins stay; what was filled stays filled.
+                Err(EngineError::Cancelled) => return Err(cancelled(|hr| progress.end(hr))),
+                Err(e) => overall = e.hresult(),
             }
         }
         Ok(end_with(paths, overall, progress))

@@ -189,6 +189,15 @@ enum Stop {
 /// A buffered progress callback: an item's begin, or its result.
 type Queued = (ItemPath, Option<(HResult, Option<SyncErrorInfo>)>);
 
+/// A progress that passes on only the caller's wish to stop (QueryAbort).
+struct AbortOnly<'p>(&'p mut dyn SyncProgress);
+
+impl SyncProgress for AbortOnly<'_> {
+    fn query_abort(&mut self) -> bool {
+        self.0.query_abort()
+    }
+}
+
 /// Progress callbacks, lock-step or (ASYNCPROGRESS) buffered.
 struct Driver<'p> {
     // A trait object, not a type parameter: the executor is most of the engine's code, and a
@@ -541,7 +550,10 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
 
     /// Fills sparse items (and pins link targets) of the run's paths, without progress: the
     /// second half of Pin with FILL / PINLINKTARGETS.
-    pub(super) async fn fill(&mut self) -> Result<(), EngineError> {
+    pub(super) async fn fill(
+        &mut self,
+        progress: &mut dyn SyncProgress,
+    ) -> Result<(), EngineError> {
         self.refresh_listing().await?;
         let plan = self.plan(&self.paths.clone())?;
         self.apply_conflicts(&plan.conflicts)
@@ -553,14 +565,18 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
             failed: 0,
             conflicts: 0,
         };
+        // The fill reports no item of its own (the caller's items are the paths it pinned),
+        // but the caller may stop it between items.
+        let mut abort_only = AbortOnly(progress);
+        let mut driver = Driver {
+            sink: &mut abort_only,
+            buffered: false,
+            batch: 1,
+            queue: Vec::new(),
+            aborted: false,
+        };
         let flow = self
-            .execute(
-                &plan,
-                None::<&mut Driver<'_>>,
-                &mut summary,
-                &None,
-                &mut None,
-            )
+            .execute(&plan, Some(&mut driver), &mut summary, &None, &mut None)
             .await;
         match flow {
             Ok(()) if summary.failed == 0 => Ok(()),
