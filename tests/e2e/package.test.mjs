@@ -401,6 +401,28 @@ test('a pin that fills stops its fill when the signal aborts or the cache closes
   await context.close();
 });
 
+test('a large file reads back whole, as bytes and as a Blob', async () => {
+  const context = await browser.newContext();
+  const page = await openPage(context, 'db-large');
+  const outcome = await page.evaluate(async () => {
+    // 5 MB: several chunks of the cache.
+    const data = new Uint8Array(5 * 1024 * 1024 + 17);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 11)) & 0xff;
+    await window.cache.createDirectory('large');
+    await window.cache.writeFile('large/video.bin', data);
+    const same = (bytes) => bytes.length === data.length && bytes.every((b, i) => b === data[i]);
+    const bytes = await window.cache.readFile('large/video.bin');
+    const blob = await window.cache.readBlob('large/video.bin');
+    return {
+      bytes: bytes instanceof Uint8Array && same(bytes),
+      blob: blob instanceof Blob && blob.size === data.length && same(new Uint8Array(await blob.arrayBuffer())),
+      folder: await window.cache.readBlob('large').catch((e) => e.code),
+    };
+  });
+  assert.deepEqual(outcome, { bytes: true, blob: true, folder: 'InvalidArgument' });
+  await context.close();
+});
+
 test('free() and Symbol.dispose close the cache first, so nothing of it stays open', async () => {
   const context = await browser.newContext();
   const page = await openPage(context, 'db-free');

@@ -118,6 +118,24 @@ fn pinning_a_folder_not_deep_pins_its_new_children_at_the_next_sync_with_pinnewf
 }
 
 #[test]
+fn a_read_overtaken_by_a_new_version_of_the_file_is_refused_not_returned_cut_short() {
+    let rig = docs();
+    let path = p("docs/a.txt");
+    assert_eq!(run(rig.engine.read_file(&path)).unwrap(), b"alpha");
+    // Another writer replaces the content between the start of the read and its end (the
+    // old blob is dropped with it).
+    let read = run(rig.engine.read_content(&path, async |blob| {
+        rig.engine
+            .write_file(&path, b"a new version")
+            .await
+            .unwrap();
+        Ok(rig.local.blob_bytes(blob))
+    }));
+    assert!(matches!(read, Err(EngineError::Changed(_))), "{read:?}");
+    assert_eq!(run(rig.engine.read_file(&path)).unwrap(), b"a new version");
+}
+
+#[test]
 fn a_pin_stops_its_fill_when_the_progress_asks_to_abort_and_the_pins_stay() {
     /// Asks to abort from its `after`-th QueryAbort on (the first is before the pinned path).
     struct AbortAfter {

@@ -7,6 +7,19 @@ export type * from './csc_wasm.js';
 export { OfflineFilesCache } from './csc_wasm.js';
 export * from './constants.js';
 
+import type { EventOf, EventType, ListenerOptions } from './csc_wasm.js';
+
+// A listener of one event type gets that type's event, with its own fields.
+declare module './csc_wasm.js' {
+  interface OfflineFilesCache {
+    addEventListener<K extends EventType | '*'>(
+      type: K,
+      listener: (event: EventOf<K>) => void,
+      options?: ListenerOptions,
+    ): void;
+  }
+}
+
 /** The codes an `OfflineFilesError` carries. */
 export type ErrorCode =
   | 'InvalidArgument' | 'NotFound' | 'Busy' | 'Cancelled' | 'Network' | 'Auth'

@@ -246,25 +246,59 @@ export type EventType =
   | 'transparentCacheItemNotify' | 'prefetchFileBegin' | 'prefetchFileEnd'
   | 'prefetchCloseHandleBegin' | 'prefetchCloseHandleEnd';
 
-export interface OfflineFilesEvent {
-  type: EventType;
-  /** The OFFLINEFILES_EVENTS number (see `Events`). */
+/** What every event has: its type, its Windows number (`Events`) and when it was raised. */
+export interface EventBase<K extends EventType> {
+  type: K;
   id: number;
+  /** Milliseconds since the Unix epoch. */
   time: number;
-  share?: string;
-  path?: string;
-  syncId?: string;
-  result?: number;
-  ok?: boolean;
-  state?: number;
-  stateName?: string;
-  detected?: number;
-  /** backgroundSyncBegin / backgroundSyncEnd: the sync's dwSyncControl. */
-  flags?: number;
-  itemType?: number;
-  data?: boolean;
-  attributes?: boolean;
 }
+
+/** An event about an item: the share and the path inside it. */
+export interface ItemEventBase<K extends EventType> extends EventBase<K> {
+  share: string;
+  path: string;
+}
+
+/** ItemDisconnected … ItemDeletedFromCache: `itemType` is an ItemType number (file 0, folder 1). */
+export type ItemEventType =
+  | 'itemDisconnected' | 'itemReconnected' | 'itemAvailableOffline' | 'itemNotAvailableOffline'
+  | 'itemPinned' | 'itemNotPinned' | 'itemAddedToCache' | 'itemDeletedFromCache';
+
+/** The Windows event types this engine accepts but does not raise: as in Windows, most are
+ * reserved; the others are about the machine's network transports, eviction sweeps, settings
+ * policy, transparent caching or prefetching. */
+export type UnraisedEventType =
+  | 'cacheMoved' | 'cacheIsFull' | 'cacheIsCorrupted' | 'enabled' | 'encryptionChanged'
+  | 'netTransportArrived' | 'noNetTransports' | 'itemRenamed' | 'cacheEvictBegin' | 'cacheEvictEnd'
+  | 'policyChangeDetected' | 'preferenceChangeDetected' | 'settingsChangesApplied'
+  | 'transparentCacheItemNotify' | 'prefetchFileBegin' | 'prefetchFileEnd'
+  | 'prefetchCloseHandleBegin' | 'prefetchCloseHandleEnd';
+
+// One member per event type (a member whose `type` is a union would not narrow).
+type Plain<K extends EventType, F = {}> = K extends EventType ? EventBase<K> & F : never;
+type OnItem<K extends EventType, F = {}> = K extends EventType ? ItemEventBase<K> & F : never;
+
+/** An event, with its own fields: `type` narrows it. */
+export type OfflineFilesEvent =
+  | Plain<'syncBegin', { syncId: string }>
+  | OnItem<'syncFileResult', { syncId: string; result: number; ok: boolean }>
+  | Plain<'syncEnd', { syncId: string; result: number; ok: boolean }>
+  | OnItem<'syncConflictRecAdded' | 'syncConflictRecUpdated' | 'syncConflictRecRemoved', {
+      /** When the conflict was first detected (milliseconds since the Unix epoch). */
+      detected: number;
+      /** The SyncState number, and its name. */
+      state: number;
+      stateName: string;
+    }>
+  /** `flags`: the pass's dwSyncControl (one way or both). */
+  | Plain<'backgroundSyncBegin' | 'backgroundSyncEnd', { flags: number }>
+  | OnItem<'itemModified', { itemType: number; data: boolean; attributes: boolean }>
+  | OnItem<ItemEventType, { itemType: number }>
+  | Plain<'itemReconnectBegin' | 'itemReconnectEnd' | 'dataLost' | 'ping' | UnraisedEventType>;
+
+/** The event a listener of type `K` receives. */
+export type EventOf<K extends EventType | '*'> = K extends '*' ? OfflineFilesEvent : Extract<OfflineFilesEvent, { type: K }>;
 
 export interface ListenerOptions {
   /** Only events about these items (and events about no item). */
@@ -1335,7 +1369,8 @@ impl OfflineFilesCache {
         })
     }
 
-    /// The content of a cached file (works offline).
+    /// The content of a cached file (works offline). The bytes go from IndexedDB to the
+    /// array without passing through wasm memory (which never shrinks).
     #[wasm_bindgen(js_name = readFile, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn read_file(
         &self,
@@ -1343,14 +1378,23 @@ impl OfflineFilesCache {
     ) -> js_sys::Promise {
         let cache = Rc::clone(&self.cache);
         future_to_promise(async move {
-            let (slot, path) = locate(&cache, "readFile: path", &path)?;
-            let bytes = slot
-                .engine
-                .read_file(&path)
-                .await
-                .map_err(|e| engine_error(&e, &slot.url))?;
-            Ok(js_sys::Uint8Array::from(bytes.as_slice()).into())
+            let blob = read_blob(&cache, "readFile: path", &path).await?;
+            let buffer = JsFuture::from(blob.array_buffer()).await?;
+            Ok(js_sys::Uint8Array::new(&buffer).into())
         })
+    }
+
+    /// The content of a cached file as a `Blob` (works offline): for a file of any size, to
+    /// hand to `URL.createObjectURL`, a `<video>` or a `Response`.
+    #[wasm_bindgen(js_name = readBlob, unchecked_return_type = "Promise<Blob>")]
+    pub fn read_blob(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "Path")] path: JsValue,
+    ) -> js_sys::Promise {
+        let cache = Rc::clone(&self.cache);
+        future_to_promise(
+            async move { Ok(read_blob(&cache, "readBlob: path", &path).await?.into()) },
+        )
     }
 
     /// Writes a file in the cache (creating it if new); the change goes to the server with
@@ -2039,6 +2083,16 @@ async fn run_pins(
     }
     end(callbacks, overall);
     Ok(result_object(overall, items).build())
+}
+
+/// A cached file's content as a JS Blob, read straight from IndexedDB.
+async fn read_blob(cache: &Cache, what: &str, path: &JsValue) -> Result<web_sys::Blob, JsValue> {
+    let (slot, path) = locate(cache, what, path)?;
+    let local = slot.engine.local();
+    slot.engine
+        .read_content(&path, async |blob| local.blob_to_js(blob).await)
+        .await
+        .map_err(|e| engine_error(&e, &slot.url))
 }
 
 /// The bytes of writeFile's data.

@@ -23,7 +23,7 @@ const GOAL_GZIP_BYTES: u64 = 200 * 1024;
 /// the goal: the whole engine — planner, executor, IndexedDB store, WebDAV client, background
 /// sync — with its generic code; the browser's NFC stands in for Unicode tables), plus a
 /// margin. Lower it as the package shrinks.
-const LIMIT_GZIP_BYTES: u64 = 340 * 1024;
+const LIMIT_GZIP_BYTES: u64 = 342 * 1024;
 
 /// The files of the package besides what wasm-pack writes.
 const OWN_FILES: &[&str] = &[

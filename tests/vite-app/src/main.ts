@@ -27,6 +27,19 @@ async function main(): Promise<string> {
   });
   const events: OfflineFilesEvent[] = [];
   cache.addEventListener('*', (e) => events.push(e));
+  // A listener of one type gets that type's fields, not optional ones.
+  const results: string[] = [];
+  cache.addEventListener('syncFileResult', (e) => {
+    const path: string = e.path;
+    const ok: boolean = e.ok;
+    results.push(`${path} ${ok}`);
+  });
+  cache.addEventListener('*', (e) => {
+    if (e.type === 'syncConflictRecAdded') {
+      const state: number = e.state;
+      results.push(`${e.path} ${state}`);
+    }
+  });
   await cache.createDirectory('notes');
   await cache.writeFile('notes/today.txt', 'written offline');
   const text = new TextDecoder().decode(await cache.readFile('notes/today.txt'));

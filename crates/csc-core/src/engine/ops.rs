@@ -149,6 +149,35 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
 
     /// Reads a cached file's content.
     pub async fn read_file(&self, path: &ItemPath) -> Result<Vec<u8>, EngineError> {
+        let local = &self.local;
+        self.read_content(path, async |blob| read_blob(local, blob).await)
+            .await
+    }
+
+    /// Reads a cached file's content with `read`, given the blob that holds it (an edge may
+    /// read it its own way: a JS Blob straight from IndexedDB, without wasm memory). Counts
+    /// as a read of the file. Afterwards the file must still have that content: a sync that
+    /// replaced it meanwhile dropped the blob, whose chunks may have gone part way through the
+    /// read, so such a read is refused (`Changed`: try again) rather than returned cut short.
+    pub async fn read_content<C>(
+        &self,
+        path: &ItemPath,
+        read: impl AsyncFnOnce(BlobId) -> Result<C, crate::store::LocalError>,
+    ) -> Result<C, EngineError> {
+        let blob = self.content_blob(path).await?;
+        let out = read(blob).await?;
+        let now = self.local.item(path).await?.and_then(|s| s.blob);
+        if now != Some(blob) {
+            return Err(EngineError::Changed(format!(
+                "{path} changed while it was read"
+            )));
+        }
+        self.note_read(path);
+        Ok(out)
+    }
+
+    /// The blob of a cached file's content, or why there is none to read.
+    async fn content_blob(&self, path: &ItemPath) -> Result<BlobId, EngineError> {
         let s = self
             .local
             .item(path)
@@ -166,9 +195,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             problem: "its content is not cached (sparse): pin it with FILL, or sync while online"
                 .into(),
         })?;
-        let bytes = read_blob(&self.local, blob).await?;
-        self.note_read(path);
-        Ok(bytes)
+        Ok(blob)
     }
 
     /// Writes a file in the cache (creating it, or replacing its content), recorded as an
