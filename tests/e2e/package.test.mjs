@@ -369,20 +369,21 @@ test('a pin that fills stops its fill when the signal aborts or the cache closes
       const controller = new AbortController();
       // The folder's own result comes first; the files' after it.
       const off = (e) => {
-        if (e.path.endsWith('.txt')) how === 'signal' ? controller.abort() : window.cache.close();
+        if (e.path.endsWith('.txt')) how === 'signal' ? controller.abort('the user left') : window.cache.close();
       };
       window.cache.addEventListener('syncFileResult', off);
       try {
         await window.cache.pin(folder, { deep: true, fill: true, signal: controller.signal });
         return { rejected: false };
       } catch (e) {
-        return { rejected: true, name: e.name, code: e.code };
+        return { rejected: true, name: e.name, code: e.code, cause: e.cause };
       }
     }, { folder: how === 'signal' ? 't10' : 't11', how });
   const aborted = await stop('signal');
   assert.equal(aborted.rejected, true, JSON.stringify(aborted));
   assert.equal(aborted.name, 'AbortError');
   assert.equal(aborted.code, 'Cancelled');
+  assert.equal(aborted.cause, 'the user left', "the error's cause is the signal's reason");
   const state = await page.evaluate(async () => {
     const files = await window.cache.enumItems('t10', { flat: true, filesOnly: true });
     return { files: files.length, pinned: files.filter((i) => i.pinned).length, sparse: files.filter((i) => i.sparse).length };
@@ -398,6 +399,7 @@ test('a pin that fills stops its fill when the signal aborts or the cache closes
   const closed = await stop('close');
   assert.equal(closed.rejected, true, JSON.stringify(closed));
   assert.equal(closed.code, 'Cancelled', JSON.stringify(closed));
+  assert.equal(closed.cause, undefined, 'no signal, no cause');
   await context.close();
 });
 

@@ -28,7 +28,8 @@ export type ErrorCode =
 
 /**
  * The errors of the cache. A cancelled operation's error has `name` `'AbortError'` and code
- * `'Cancelled'`; its `items` are the results of the items finished before.
+ * `'Cancelled'`; its `items` are the results of the items finished before, and, when the
+ * operation's `signal` stopped it, its `cause` is the signal's reason.
  */
 export declare class OfflineFilesError extends Error {
   constructor(message: string, code: ErrorCode);

@@ -641,15 +641,24 @@ fn signal(what: &str, value: &JsValue) -> Result<Option<web_sys::AbortSignal>, J
         .ok_or_else(|| type_error(&format!("{what} must be an AbortSignal")))
 }
 
-/// The error of an operation stopped by its signal or a progress callback.
-fn cancelled(items: &[JsValue]) -> JsValue {
+/// The error of an operation stopped by its signal or a progress callback; stopped by the
+/// signal, its `cause` is the signal's reason (what `controller.abort(reason)` was given).
+fn cancelled(items: &[JsValue], signal: Option<&web_sys::AbortSignal>) -> JsValue {
+    let reason = signal
+        .filter(|s| s.aborted())
+        .map(web_sys::AbortSignal::reason)
+        .unwrap_or_default();
+    let mut extra = vec![
+        ("hresult", HResult::CANCELLED.0.into()),
+        ("items", array(items.iter().cloned())),
+    ];
+    if !reason.is_undefined() {
+        extra.push(("cause", reason));
+    }
     error(
         "Cancelled",
         "the operation was cancelled; items finished before stay done",
-        &[
-            ("hresult", HResult::CANCELLED.0.into()),
-            ("items", array(items.iter().cloned())),
-        ],
+        &extra,
     )
 }
 
@@ -1288,7 +1297,7 @@ impl OfflineFilesCache {
                     .await
                 {
                     Ok(hr) => overall = combine(overall, hr),
-                    Err(EngineError::Cancelled) => return Err(cancelled(&items)),
+                    Err(EngineError::Cancelled) => return Err(cancelled(&items, signal.as_ref())),
                     Err(e) => return Err(engine_error(&e, &slot.url)),
                 }
             }
@@ -1956,7 +1965,7 @@ async fn run_synchronize(
     let mut items = Vec::new();
     if signal.is_some_and(web_sys::AbortSignal::aborted) || begin_aborts(callbacks) {
         end(callbacks, HResult::CANCELLED);
-        return Err(cancelled(&items));
+        return Err(cancelled(&items, signal));
     }
     let mut overall = HResult::S_OK;
     let mut conflicts = 0;
@@ -1988,7 +1997,7 @@ async fn run_synchronize(
             }
             Err(EngineError::Cancelled) => {
                 end(callbacks, HResult::CANCELLED);
-                return Err(cancelled(&items));
+                return Err(cancelled(&items, signal));
             }
             Err(e) => {
                 end(callbacks, e.hresult());
@@ -2050,12 +2059,12 @@ async fn run_pins(
 ) -> Result<JsValue, JsValue> {
     let mut items = Vec::new();
     if signal.is_some_and(web_sys::AbortSignal::aborted) {
-        return Err(cancelled(&items));
+        return Err(cancelled(&items, signal));
     }
     // `begin` may abort before anything starts, as it may for a sync.
     if begin_aborts(callbacks) {
         end(callbacks, HResult::CANCELLED);
-        return Err(cancelled(&items));
+        return Err(cancelled(&items, signal));
     }
     let mut overall = HResult::S_OK;
     for (slot, paths) in groups {
@@ -2073,7 +2082,7 @@ async fn run_pins(
             Ok(hr) => overall = combine(overall, hr),
             Err(EngineError::Cancelled) => {
                 end(callbacks, HResult::CANCELLED);
-                return Err(cancelled(&items));
+                return Err(cancelled(&items, signal));
             }
             Err(e) => {
                 end(callbacks, e.hresult());
