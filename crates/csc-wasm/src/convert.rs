@@ -31,16 +31,20 @@ pub(crate) fn options<T: DeserializeOwned>(
     };
     check_keys(what, &value, fields)?;
     let de = serde_wasm_bindgen::Deserializer::from(value);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let path = e.path().to_string();
-        let inner = e.into_inner().to_string();
-        let inner = js_words(inner.trim_start_matches("Error: "));
-        if path == "." {
-            type_error(&format!("{what}: {inner}"))
-        } else {
-            type_error(&format!("{what}.{path}: {inner}"))
-        }
-    })
+    serde_path_to_error::deserialize(de)
+        .map_err(|e| options_error(what, &e.path().to_string(), e.inner()))
+}
+
+/// The TypeError of an options object serde refused: `path` names the option. Not generic,
+/// so not compiled once per options type.
+fn options_error(what: &str, path: &str, error: &serde_wasm_bindgen::Error) -> JsValue {
+    let inner = error.to_string();
+    let inner = js_words(inner.trim_start_matches("Error: "));
+    if path == "." {
+        type_error(&format!("{what}: {inner}"))
+    } else {
+        type_error(&format!("{what}.{path}: {inner}"))
+    }
 }
 
 /// serde's error message with Rust's number types said as a JavaScript caller knows them
