@@ -507,7 +507,9 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
     /// IOfflineFilesCache::Pin: makes items always available offline. Items not in the cache
     /// but on the server (listed now; offline, as last listed) are added as sparse copies. `deep` pins the whole
     /// subtree now; otherwise a folder's children are pinned by the next sync with PINNEWFILES.
-    /// FILL downloads the content now; PINLINKTARGETS pins the targets of pinned links.
+    /// FILL downloads the content now (`progress` may stop it between files, as a sync: the
+    /// pins stay, and so does what was filled); PINLINKTARGETS pins the targets of pinned
+    /// links.
     pub async fn pin<P: SyncProgress>(
         &self,
         paths: &[ItemPath],

@@ -548,8 +548,9 @@ impl<'e, L: LocalStore, R: RemoteStore, T: Runtime> Run<'e, L, R, T> {
         Ok(summary)
     }
 
-    /// Fills sparse items (and pins link targets) of the run's paths, without progress: the
-    /// second half of Pin with FILL / PINLINKTARGETS.
+    /// Fills sparse items (and pins link targets) of the run's paths: the second half of Pin
+    /// with FILL / PINLINKTARGETS. It reports no item to `progress` (Pin's items are the paths
+    /// it pinned), but asks it before each item whether to stop (QueryAbort).
     pub(super) async fn fill(
         &mut self,
         progress: &mut dyn SyncProgress,
