@@ -129,10 +129,20 @@ fn a_read_overtaken_by_a_new_version_of_the_file_is_refused_not_returned_cut_sho
             .write_file(&path, b"a new version")
             .await
             .unwrap();
-        Ok(rig.local.blob_bytes(blob))
+        Ok((rig.local.blob_bytes(blob), 5))
     }));
     assert!(matches!(read, Err(EngineError::Changed(_))), "{read:?}");
     assert_eq!(run(rig.engine.read_file(&path)).unwrap(), b"a new version");
+}
+
+#[test]
+fn content_shorter_than_its_file_is_refused_as_corrupt_not_returned_as_the_file() {
+    let rig = docs();
+    let path = p("docs/a.txt");
+    // A store that lost chunks hands back less than the file's 5 bytes.
+    let read = run(rig.engine.read_content(&path, async |_| Ok(((), 2))));
+    assert!(matches!(read, Err(EngineError::Corrupt(_))), "{read:?}");
+    assert_eq!(run(rig.engine.read_file(&path)).unwrap(), b"alpha");
 }
 
 #[test]

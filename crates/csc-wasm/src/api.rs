@@ -1708,7 +1708,7 @@ impl OfflineFilesCache {
         let kind = event_id(&kind, "addEventListener: type")?;
         // Both would be silently meaningless: a listener of one type never hears another, and
         // `match` says how the items relate to `paths`.
-        if kind.is_some() && args.exclude.is_some() {
+        if kind.is_some() && args.exclude.as_ref().is_some_and(|e| !e.is_empty()) {
             return Err(invalid(
                 "addEventListener: options.exclude applies to type '*' only: listen to '*' and exclude types, or leave exclude out",
             ));
@@ -2069,9 +2069,13 @@ async fn run_pins(
     let mut overall = HResult::S_OK;
     for (slot, paths) in groups {
         let _lock = lock_for(&slot, callbacks).await?;
-        // close() stops a pin (its fill may be long) as it stops a sync.
+        // A pin that fills is a sync: close() stops it as it stops one (and transitionOffline
+        // waits for it, or with `force` cancels it). Other pins and unpins are quick.
         let token = CancelToken::new();
-        let _running = slot.running(token.clone());
+        let _running = opts
+            .flags
+            .contains(PinControlFlags::FILL)
+            .then(|| slot.running(token.clone()));
         let mut sink = Sink::new(&slot.url, callbacks, signal, &mut items).cancelled_by(token);
         let result = if pin {
             slot.engine.pin(&paths, opts, &mut sink).await
@@ -2099,7 +2103,12 @@ async fn read_blob(cache: &Cache, what: &str, path: &JsValue) -> Result<web_sys:
     let (slot, path) = locate(cache, what, path)?;
     let local = slot.engine.local();
     slot.engine
-        .read_content(&path, async |blob| local.blob_to_js(blob).await)
+        .read_content(&path, async |blob| {
+            let js = local.blob_to_js(blob).await?;
+            // A Blob's size is a whole number of bytes, below 2^53.
+            let len = js.size() as u64;
+            Ok((js, len))
+        })
         .await
         .map_err(|e| engine_error(&e, &slot.url))
 }

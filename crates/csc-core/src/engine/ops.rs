@@ -150,8 +150,12 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
     /// Reads a cached file's content.
     pub async fn read_file(&self, path: &ItemPath) -> Result<Vec<u8>, EngineError> {
         let local = &self.local;
-        self.read_content(path, async |blob| read_blob(local, blob).await)
-            .await
+        self.read_content(path, async |blob| {
+            let bytes = read_blob(local, blob).await?;
+            let len = bytes.len() as u64;
+            Ok((bytes, len))
+        })
+        .await
     }
 
     /// Reads a cached file's content with `read`, given the blob that holds it (an edge may
@@ -159,25 +163,32 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
     /// as a read of the file. Afterwards the file must still have that content: a sync that
     /// replaced it meanwhile dropped the blob, whose chunks may have gone part way through the
     /// read, so such a read is refused (`Changed`: try again) rather than returned cut short.
+    /// `read` returns the content and its length in bytes: content shorter than the file
+    /// (chunks missing from the store) is refused as `Corrupt`, never passed off as the file.
     pub async fn read_content<C>(
         &self,
         path: &ItemPath,
-        read: impl AsyncFnOnce(BlobId) -> Result<C, crate::store::LocalError>,
+        read: impl AsyncFnOnce(BlobId) -> Result<(C, u64), crate::store::LocalError>,
     ) -> Result<C, EngineError> {
-        let blob = self.content_blob(path).await?;
-        let out = read(blob).await?;
+        let (blob, size) = self.content_blob(path).await?;
+        let (out, len) = read(blob).await?;
         let now = self.local.item(path).await?.and_then(|s| s.blob);
         if now != Some(blob) {
             return Err(EngineError::Changed(format!(
                 "{path} changed while it was read"
             )));
         }
+        if len < size {
+            return Err(EngineError::Corrupt(format!(
+                "the cached content of {path} has {len} of its {size} bytes"
+            )));
+        }
         self.note_read(path);
         Ok(out)
     }
 
-    /// The blob of a cached file's content, or why there is none to read.
-    async fn content_blob(&self, path: &ItemPath) -> Result<BlobId, EngineError> {
+    /// The blob of a cached file's content and the file's size, or why there is none to read.
+    async fn content_blob(&self, path: &ItemPath) -> Result<(BlobId, u64), EngineError> {
         let s = self
             .local
             .item(path)
@@ -195,7 +206,7 @@ impl<L: LocalStore, R: RemoteStore, T: Runtime> Engine<L, R, T> {
             problem: "its content is not cached (sparse): pin it with FILL, or sync while online"
                 .into(),
         })?;
-        Ok(blob)
+        Ok((blob, s.entry.local_view().size))
     }
 
     /// Writes a file in the cache (creating it, or replacing its content), recorded as an
