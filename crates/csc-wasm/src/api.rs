@@ -618,9 +618,7 @@ impl SyncArgs {
         }
         // As in Windows, a handler decides every conflict and the CR_* policy is not used;
         // given both, the policy would be silently ignored (even for the handler's 'none').
-        if control.policy != ConflictPolicy::Default
-            && !(self.on_conflict.is_undefined() || self.on_conflict.is_null())
-        {
+        if control.policy != ConflictPolicy::Default && !self.on_conflict.is_null_or_undefined() {
             return Err(invalid(
                 "synchronize: options.conflictPolicy (or a CR_* value in options.flags) is not used when onConflict is given, which decides every conflict: leave one of them out, or answer the policy's resolution from onConflict",
             ));
@@ -631,7 +629,7 @@ impl SyncArgs {
 
 /// An `AbortSignal` option, or nothing.
 fn signal(what: &str, value: &JsValue) -> Result<Option<web_sys::AbortSignal>, JsValue> {
-    if value.is_undefined() || value.is_null() {
+    if value.is_null_or_undefined() {
         return Ok(None);
     }
     value
@@ -673,7 +671,7 @@ struct Callbacks {
 
 impl Callbacks {
     fn parse(what: &str, value: &JsValue) -> Result<Callbacks, JsValue> {
-        if value.is_undefined() || value.is_null() {
+        if value.is_null_or_undefined() {
             return Ok(Callbacks::default());
         }
         if !value.is_object() || js_sys::Array::is_array(value) {
@@ -907,7 +905,7 @@ fn parse_answer(answer: &JsValue) -> Result<HandlerAnswer, String> {
     let get = |k: &str| js_sys::Reflect::get(answer, &k.into()).unwrap_or(JsValue::UNDEFINED);
     let resolution = convert::resolution(&get("resolution"))?;
     let new_name = get("newName");
-    let new_name = if new_name.is_undefined() || new_name.is_null() {
+    let new_name = if new_name.is_null_or_undefined() {
         None
     } else {
         Some(new_name.as_string().ok_or("newName must be a string")?)
@@ -1387,7 +1385,7 @@ impl OfflineFilesCache {
     ) -> js_sys::Promise {
         let cache = Rc::clone(&self.cache);
         future_to_promise(async move {
-            let blob = read_blob(&cache, "readFile: path", &path).await?;
+            let blob = cached_blob(&cache, "readFile: path", &path).await?;
             let buffer = JsFuture::from(blob.array_buffer()).await?;
             Ok(js_sys::Uint8Array::new(&buffer).into())
         })
@@ -1402,7 +1400,7 @@ impl OfflineFilesCache {
     ) -> js_sys::Promise {
         let cache = Rc::clone(&self.cache);
         future_to_promise(
-            async move { Ok(read_blob(&cache, "readBlob: path", &path).await?.into()) },
+            async move { Ok(cached_blob(&cache, "readBlob: path", &path).await?.into()) },
         )
     }
 
@@ -1537,7 +1535,7 @@ impl OfflineFilesCache {
                     "resolveConflict: resolution must decide the conflict: keepLocal, keepRemote, keepAllChanges, keepLatest or skip",
                 ));
             }
-            let new_name = if new_name.is_undefined() || new_name.is_null() {
+            let new_name = if new_name.is_null_or_undefined() {
                 None
             } else {
                 Some(convert::string("resolveConflict: newName", &new_name)?)
@@ -1713,7 +1711,7 @@ impl OfflineFilesCache {
                 "addEventListener: options.exclude applies to type '*' only: listen to '*' and exclude types, or leave exclude out",
             ));
         }
-        if args.mode.is_some() && (args.paths.is_undefined() || args.paths.is_null()) {
+        if args.mode.is_some() && args.paths.is_null_or_undefined() {
             return Err(invalid(
                 "addEventListener: options.match says how items relate to options.paths: give paths too, or leave match out",
             ));
@@ -1736,7 +1734,7 @@ impl OfflineFilesCache {
             MatchArg::SelfOrDescendant => PathFilterMatch::SelfOrDescendent,
         };
         let mut filters = Vec::new();
-        if !args.paths.is_undefined() && !args.paths.is_null() {
+        if !args.paths.is_null_or_undefined() {
             let paths = convert::paths("addEventListener: options.paths", &args.paths)?;
             // No path would mean every item: the opposite of what an empty list says.
             if paths.is_empty() {
@@ -1883,7 +1881,7 @@ impl OfflineFilesCache {
 /// milliseconds (for tests).
 fn drive_option(value: &JsValue) -> Result<Drive, JsValue> {
     const WHAT: &str = "OfflineFilesCache.open: options.backgroundSync";
-    if value.is_undefined() || value.is_null() || value.as_bool() == Some(true) {
+    if value.is_null_or_undefined() || value.as_bool() == Some(true) {
         return Ok(Drive::Lead {
             minute_ms: 60_000.0,
         });
@@ -1911,7 +1909,7 @@ fn drive_option(value: &JsValue) -> Result<Drive, JsValue> {
 
 /// The share named by an optional argument.
 fn share_arg(cache: &Cache, what: &str, value: &JsValue) -> Result<Rc<ShareSlot>, JsValue> {
-    let url = if value.is_undefined() || value.is_null() {
+    let url = if value.is_null_or_undefined() {
         None
     } else {
         Some(convert::string(what, value)?)
@@ -2099,7 +2097,7 @@ async fn run_pins(
 }
 
 /// A cached file's content as a JS Blob, read straight from IndexedDB.
-async fn read_blob(cache: &Cache, what: &str, path: &JsValue) -> Result<web_sys::Blob, JsValue> {
+async fn cached_blob(cache: &Cache, what: &str, path: &JsValue) -> Result<web_sys::Blob, JsValue> {
     let (slot, path) = locate(cache, what, path)?;
     let local = slot.engine.local();
     slot.engine

@@ -22,7 +22,7 @@ pub(crate) fn options<T: DeserializeOwned>(
     value: JsValue,
     fields: &[&str],
 ) -> Result<T, JsValue> {
-    let value = if value.is_undefined() || value.is_null() {
+    let value = if value.is_null_or_undefined() {
         js_sys::Object::new().into()
     } else if !value.is_object() || value.is_function() || js_sys::Array::is_array(&value) {
         return Err(type_error(&format!("{what} must be an object")));
@@ -120,7 +120,7 @@ pub(crate) fn paths(what: &str, value: &JsValue) -> Result<Vec<String>, JsValue>
 
 /// A function, or nothing.
 pub(crate) fn function(what: &str, value: &JsValue) -> Result<Option<js_sys::Function>, JsValue> {
-    if value.is_undefined() || value.is_null() {
+    if value.is_null_or_undefined() {
         return Ok(None);
     }
     value
@@ -363,7 +363,7 @@ pub(crate) fn item_result(
 /// A progress callback's answer: `'continue'`, `'retry'`, `'abort'`, an OFFLINEFILES_OP_*
 /// number, or nothing (continue). Anything else is reported and taken as continue.
 pub(crate) fn response(value: &JsValue, callback: &str) -> OpResponse {
-    if value.is_undefined() || value.is_null() {
+    if value.is_null_or_undefined() {
         return OpResponse::Continue;
     }
     let parsed = match (value.as_string(), value.as_f64()) {
